@@ -1,0 +1,43 @@
+// What an operating system must provide to run containers. lib/container
+// holds the lifecycle (policy shared by every platform); lib/linux (and later
+// lib/windows) fill this interface with the mechanism.
+import type { Spec } from '../spec/types.js';
+import type { StateRecord } from '../state/store.js';
+import type { ContainerStatus, CreateOptions, ExitStatus } from './types.js';
+
+/** An init this process created and still holds handles to. */
+export interface LiveInit {
+  readonly pid: number;
+  /** Resolves when the init exits: its status, or null when it is not ours to read. */
+  readonly exited: Promise<ExitStatus | null>;
+  /** Lets Node exit while the init runs (or keeps it alive again). */
+  ref(keepAlive: boolean): void;
+}
+
+export interface CreatedInit {
+  live: LiveInit;
+  pidStartTime: number;
+  rootfs: string;
+  ownPidNamespace: boolean;
+}
+
+export interface CreateRequest {
+  id: string;
+  spec: Spec;
+  bundle: string;
+  stateDir: string;
+  options: CreateOptions;
+}
+
+export interface Backend {
+  /** Sets the container up and leaves its init blocked before exec. */
+  create(req: CreateRequest): Promise<CreatedInit>;
+  /** Lets a created init exec the user's program. */
+  start(record: StateRecord, stateDir: string, live?: LiveInit): Promise<void>;
+  status(record: StateRecord, stateDir: string): ContainerStatus;
+  signal(record: StateRecord, signal: number, all: boolean): void;
+  /** Watches an init this process did not create (null: it is gone). */
+  attach(record: StateRecord): LiveInit | null;
+  /** Kills whatever still runs and waits until it is gone. */
+  destroy(record: StateRecord, live?: LiveInit): Promise<void>;
+}

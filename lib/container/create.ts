@@ -1,0 +1,73 @@
+// create: claim the id, set the container up, record its state. Any failure
+// leaves nothing behind: no state directory, no process.
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { userInfo } from 'node:os';
+import { parseSpec } from '../spec/validate.js';
+import { SPEC_VERSION } from '../spec/version.js';
+import type { Spec } from '../spec/types.js';
+import { checkId, type StateRecord } from '../state/store.js';
+import { TsrunError } from '../errors.js';
+import { Container, type RuntimeContext } from './container.js';
+import type { CreateOptions } from './types.js';
+
+/** Reads and validates <bundle>/config.json. */
+export function loadBundleSpec(bundle: string): Spec {
+  const path = join(bundle, 'config.json');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file or directory' : (e as Error).message;
+    throw new TsrunError(`bundle ${bundle}: cannot read config.json: ${why}`);
+  }
+  return parseSpec(text);
+}
+
+/** Like runc: written whole or not at all, so a reader never sees half a pid. */
+export function writePidFile(path: string, pid: number): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, String(pid));
+  renameSync(tmp, path);
+}
+
+export async function createContainer(
+  ctx: RuntimeContext,
+  id: string,
+  bundle: string,
+  options: CreateOptions = {},
+): Promise<Container> {
+  checkId(id);
+  const bundleDir = resolve(bundle);
+  const spec = loadBundleSpec(bundleDir);
+  const backend = await ctx.backend();
+  const stateDir = ctx.store.reserve(id);
+  try {
+    const init = await backend.create({ id, spec, bundle: bundleDir, stateDir, options });
+    const record: StateRecord = {
+      ociVersion: SPEC_VERSION,
+      id,
+      pid: init.live.pid,
+      pidStartTime: init.pidStartTime,
+      bundle: bundleDir,
+      rootfs: init.rootfs,
+      created: new Date().toISOString(),
+      owner: userInfo().username,
+      annotations: spec.annotations,
+      ownPidNamespace: init.ownPidNamespace,
+      spec,
+    };
+    try {
+      ctx.store.write(record);
+      if (options.pidFile) writePidFile(resolve(options.pidFile), init.live.pid);
+    } catch (e) {
+      await backend.destroy(record, init.live);
+      throw e;
+    }
+    return new Container(ctx, record, init.live);
+  } catch (e) {
+    ctx.store.remove(id);
+    throw e;
+  }
+}

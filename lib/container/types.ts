@@ -1,0 +1,55 @@
+// The platform-neutral shape of the library: what a Container handle and the
+// Runtime offer, and the OCI state every consumer (CLI, engines) sees.
+
+/** OCI runtime state, as `runc state` prints it. */
+export interface ContainerState {
+  ociVersion: string;
+  id: string;
+  pid: number;
+  status: ContainerStatus;
+  bundle: string;
+  rootfs: string;
+  created: string;
+  owner: string;
+  annotations?: Record<string, string>;
+}
+
+export type ContainerStatus = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
+
+/** How the container's init ended: a code, or the signal that killed it. */
+export interface ExitStatus {
+  /** The exit code as a shell reports it: code, or 128 + signal number. */
+  status: number;
+  code: number | null;
+  signal: number | null;
+}
+
+export interface CreateOptions {
+  /** Write the init's host pid here (as `runc create --pid-file`). */
+  pidFile?: string;
+  /** Unix socket that receives the pty master when process.terminal is set. */
+  consoleSocket?: string;
+  /** Use MS_MOVE + chroot instead of pivot_root. */
+  noPivot?: boolean;
+  /** Do not create a new session keyring. */
+  noNewKeyring?: boolean;
+  /** Pass fds 3 .. 3+N-1 of the caller to the container. */
+  preserveFds?: number;
+  /** The container's stdin, stdout and stderr: fds of this process (default 0, 1, 2). */
+  stdio?: [number, number, number];
+}
+
+export interface DeleteOptions {
+  /** Kill a running container first (SIGKILL), as `runc delete --force`. */
+  force?: boolean;
+}
+
+export interface KillOptions {
+  /** Signal every process of the container, not only init. */
+  all?: boolean;
+}
+
+export interface RuntimeOptions {
+  /** State directory (default /run/tsrun). */
+  root?: string;
+}

@@ -1,0 +1,210 @@
+// The Linux backend: clone-based init, exec.fifo start, pidfd signals and waits.
+import { closeSync, constants, existsSync, openSync, readSync, readdirSync, readlinkSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Backend, CreateRequest, CreatedInit, LiveInit } from '../container/backend.js';
+import type { ContainerStatus, ExitStatus } from '../container/types.js';
+import type { StateRecord } from '../state/store.js';
+import { InvalidStateError, TsrunError } from '../errors.js';
+import { native, type InitReport } from './native.js';
+import { forget, setRefs, whenReadable } from './reactor.js';
+import { prepareInit } from './plan.js';
+import { describeFailure, nextReport, spawnInit, type InitProcess } from './init.js';
+import { isAlive, procStat } from './proc.js';
+
+const FIFO = 'exec.fifo';
+
+function exitStatus(s: { code: number | null; signal: number | null }): ExitStatus {
+  return { status: s.code ?? 128 + (s.signal ?? 0), code: s.code, signal: s.signal };
+}
+
+/** An init reachable through a pidfd; `child` when this process may reap it. */
+class LinuxInit implements LiveInit {
+  readonly exited: Promise<ExitStatus | null>;
+  /** Set while the init has not exec'd: EOF on it means exec happened. */
+  syncFd: number | null;
+
+  constructor(
+    readonly pid: number,
+    readonly pidfd: number,
+    syncFd: number | null,
+    /** Words a failure the init reports after start (exec). */
+    readonly describe: (r: InitReport) => string = () => 'container init failed',
+  ) {
+    this.syncFd = syncFd;
+    this.exited = this.watch();
+  }
+
+  private async watch(): Promise<ExitStatus | null> {
+    for (;;) {
+      const s = native.reap(this.pidfd);
+      if (s === undefined) {
+        // Not our child: it has exited when the pidfd is readable.
+        await whenReadable(this.pidfd);
+        this.closeSync();
+        return null;
+      }
+      if (s !== null) {
+        this.closeSync();
+        return exitStatus(s);
+      }
+      await whenReadable(this.pidfd);
+    }
+  }
+
+  private closeSync(): void {
+    forget(this.pidfd);
+    native.close(this.pidfd);
+  }
+
+  /** Closes the sync socket, once start has read its end or will never come. */
+  releaseSync(): void {
+    if (this.syncFd === null) return;
+    forget(this.syncFd);
+    native.close(this.syncFd);
+    this.syncFd = null;
+  }
+
+  ref(keepAlive: boolean): void {
+    setRefs(this.pidfd, keepAlive);
+    if (this.syncFd !== null) setRefs(this.syncFd, keepAlive);
+  }
+}
+
+function openPidfd(record: StateRecord): number | null {
+  let pidfd: number;
+  try {
+    pidfd = native.pidfdOpen(record.pid);
+  } catch {
+    return null;
+  }
+  // Checked after opening: from here on the pidfd cannot name another process.
+  if (!isAlive(record.pid, record.pidStartTime)) {
+    native.close(pidfd);
+    return null;
+  }
+  return pidfd;
+}
+
+/** Processes in the pid namespace of pid (all of the container's, when it owns one). */
+function pidNamespaceMembers(pid: number): number[] {
+  const ns = readlinkSync(`/proc/${pid}/ns/pid`);
+  const members: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readlinkSync(`/proc/${name}/ns/pid`) === ns) members.push(Number(name));
+    } catch {
+      // Exited meanwhile.
+    }
+  }
+  return members;
+}
+
+/** After start: EOF on the sync socket means exec happened; a report, that it failed. */
+async function waitForExec(init: LinuxInit): Promise<void> {
+  if (init.syncFd === null) return;
+  try {
+    const r = await nextReport(init.syncFd);
+    if (r !== false) throw new TsrunError(init.describe(r));
+  } finally {
+    init.releaseSync();
+  }
+}
+
+export const linuxBackend: Backend = {
+  async create(req: CreateRequest): Promise<CreatedInit> {
+    const prepared = prepareInit(req.spec, req.bundle, req.id, req.options);
+    native.mkfifo(join(req.stateDir, FIFO), 0o622);
+    const init: InitProcess = await spawnInit(prepared, req.stateDir);
+    const st = procStat(init.pid);
+    const live = new LinuxInit(init.pid, init.pidfd, init.syncFd, (r) => describeFailure(prepared, r));
+    return {
+      live,
+      pidStartTime: st?.startTime ?? 0,
+      rootfs: prepared.plan.rootfs,
+      ownPidNamespace: prepared.namespaces.created.has('pid'),
+    };
+  },
+
+  async start(record: StateRecord, stateDir: string, live?: LiveInit): Promise<void> {
+    const fifoPath = join(stateDir, FIFO);
+    let fifo: number;
+    try {
+      fifo = openSync(fifoPath, constants.O_RDONLY | constants.O_NONBLOCK);
+    } catch {
+      throw new InvalidStateError('cannot start a container that is not in created state');
+    }
+    const own = live instanceof LinuxInit ? live : null;
+    const pidfd = own ? own.pidfd : openPidfd(record);
+    try {
+      if (pidfd === null) throw new InvalidStateError('cannot start a container that has stopped');
+      const byte = Buffer.alloc(1);
+      for (;;) {
+        let n = 0;
+        try {
+          n = readSync(fifo, byte, 0, 1, null);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+        }
+        if (n === 1) break;
+        if (!isAlive(record.pid, record.pidStartTime)) throw new InvalidStateError('cannot start a container that has stopped');
+        // Whichever comes first: the init's byte, or its death.
+        await Promise.race([whenReadable(fifo), whenReadable(pidfd, false)]);
+      }
+    } finally {
+      forget(fifo);
+      closeSync(fifo);
+      if (!own && pidfd !== null) {
+        forget(pidfd);
+        native.close(pidfd);
+      }
+    }
+    unlinkSync(fifoPath);
+    if (own) await waitForExec(own);
+  },
+
+  status(record: StateRecord, stateDir: string): ContainerStatus {
+    if (!isAlive(record.pid, record.pidStartTime)) return 'stopped';
+    return existsSync(join(stateDir, FIFO)) ? 'created' : 'running';
+  },
+
+  signal(record: StateRecord, signal: number, all: boolean): void {
+    const pidfd = openPidfd(record);
+    if (pidfd === null) throw new InvalidStateError('container not running');
+    try {
+      if (all) {
+        if (!record.ownPidNamespace) {
+          throw new TsrunError('kill --all: the container shares its pid namespace; signal its init instead');
+        }
+        for (const pid of pidNamespaceMembers(record.pid)) {
+          if (pid === record.pid) continue;
+          try {
+            process.kill(pid, signal);
+          } catch {
+            // Exited meanwhile.
+          }
+        }
+      }
+      native.pidfdSignal(pidfd, signal);
+    } finally {
+      native.close(pidfd);
+    }
+  },
+
+  attach(record: StateRecord): LiveInit | null {
+    const pidfd = openPidfd(record);
+    return pidfd === null ? null : new LinuxInit(record.pid, pidfd, null);
+  },
+
+  async destroy(record: StateRecord, live?: LiveInit): Promise<void> {
+    const init = live instanceof LinuxInit ? live : linuxBackend.attach(record);
+    if (!(init instanceof LinuxInit)) return;
+    init.releaseSync();
+    try {
+      native.pidfdSignal(init.pidfd, 9);
+    } catch {
+      // Already exited.
+    }
+    await init.exited;
+  },
+};

@@ -1,0 +1,112 @@
+// Spawning the container's init and the handshake with it: "go" once the
+// parent has done its part, then a report: ready, failed, or (after joining a
+// pid namespace) the pid of the real init.
+import { closeSync, constants, openSync } from 'node:fs';
+import { K, native, type InitReport } from './native.js';
+import { whenReadable } from './reactor.js';
+import { closeJoins } from './namespaces.js';
+import type { PreparedInit } from './plan.js';
+import { TsrunError } from '../errors.js';
+
+export interface InitProcess {
+  pid: number;
+  pidfd: number;
+  /** The init's report socket: EOF there means it has exec'd. */
+  syncFd: number;
+}
+
+/** Go's wording of errno texts ("no such file or directory"), as runc prints them. */
+export function errnoText(errno: number): string {
+  const s = native.strerror(errno);
+  return s.charAt(0).toLowerCase() + s.slice(1);
+}
+
+export async function nextReport(fd: number): Promise<InitReport | false> {
+  for (;;) {
+    const r = native.readReport(fd);
+    if (r !== null) return r;
+    await whenReadable(fd);
+  }
+}
+
+export function describeFailure(prepared: PreparedInit, r: InitReport): string {
+  const { plan, namespaces } = prepared;
+  const err = errnoText(r.errno);
+  switch (r.phase) {
+    case K.PHASE_STEP:
+      return `${plan.steps[r.index].what}: ${err}`;
+    case K.PHASE_SETNS: {
+      const j = namespaces.joins[r.index];
+      return `${j.field}: join ${j.path}: ${err}`;
+    }
+    case K.PHASE_EXEC_LOOKUP: {
+      const file = plan.args[0];
+      return file.includes('/')
+        ? `exec: "${file}": stat ${file}: ${err}`
+        : `exec: "${file}": executable file not found in $PATH`;
+    }
+    case K.PHASE_USER:
+      return `process.user: ${['setgroups', 'setgid', 'setuid'][r.index]}: ${err}`;
+    case K.PHASE_UNSHARE:
+      return `unshare namespaces: ${err}`;
+    case K.PHASE_KEYRING:
+      return `join session keyring: ${err}`;
+    case K.PHASE_FIFO:
+      return `wait for start: ${err}`;
+    case K.PHASE_EXEC:
+      return `exec ${plan.args[0]}: ${err}`;
+    default:
+      return `container init failed: ${err}`;
+  }
+}
+
+/** Kills an init that will not be used and reaps it. */
+export async function killInit(pidfd: number): Promise<void> {
+  try {
+    native.pidfdSignal(pidfd, 9);
+  } catch {
+    // Already gone.
+  }
+  while (native.reap(pidfd) === null) await whenReadable(pidfd);
+  native.close(pidfd);
+}
+
+/**
+ * Clones the init into its namespaces and waits until it is set up and
+ * blocked before exec (in `stateDir`/exec.fifo, when stateDir is given).
+ */
+export async function spawnInit(prepared: PreparedInit, stateDir: string | null): Promise<InitProcess> {
+  const { plan, namespaces } = prepared;
+  const dirFd = stateDir ? openSync(stateDir, constants.O_RDONLY | constants.O_DIRECTORY) : -1;
+  let child: { pid: number; syncFd: number };
+  try {
+    child = native.spawn({ ...plan, stateDirFd: dirFd });
+  } finally {
+    if (dirFd >= 0) closeSync(dirFd);
+    closeJoins(namespaces);
+  }
+  let pid = child.pid;
+  let pidfd = native.pidfdOpen(pid);
+  try {
+    native.send(child.syncFd, 0x67 /* "g" */);
+    for (;;) {
+      const r = await nextReport(child.syncFd);
+      if (r === false) throw new TsrunError('container init exited during setup');
+      if (r.kind === K.REPORT_PID) {
+        // The intermediate process has forked the real init and exits.
+        native.waitPid(pid);
+        native.close(pidfd);
+        pid = r.pid;
+        pidfd = native.pidfdOpen(pid);
+      } else if (r.kind === K.REPORT_ERROR) {
+        throw new TsrunError(describeFailure(prepared, r));
+      } else {
+        return { pid, pidfd, syncFd: child.syncFd };
+      }
+    }
+  } catch (e) {
+    await killInit(pidfd);
+    native.close(child.syncFd);
+    throw e;
+  }
+}

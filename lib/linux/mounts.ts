@@ -1,0 +1,131 @@
+// `mounts`: options parsed as runc parses them, each mount turned into steps.
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { K } from './native.js';
+import { Create, Op, type Step } from './steps.js';
+import { cgroupMountSteps } from './cgroups/mount.js';
+import type { Spec } from '../spec/types.js';
+import { SpecError } from '../spec/errors.js';
+
+type Mount = NonNullable<Spec['mounts']>[number];
+
+// option -> [clear?, flag]: the table mount(8) and runc use.
+const flagOptions: Record<string, [boolean, number]> = {
+  async: [true, K.MS_SYNCHRONOUS],
+  atime: [true, K.MS_NOATIME],
+  bind: [false, K.MS_BIND],
+  defaults: [false, 0],
+  dev: [true, K.MS_NODEV],
+  diratime: [true, K.MS_NODIRATIME],
+  dirsync: [false, K.MS_DIRSYNC],
+  exec: [true, K.MS_NOEXEC],
+  lazytime: [false, K.MS_LAZYTIME],
+  loud: [true, K.MS_SILENT],
+  mand: [false, K.MS_MANDLOCK],
+  noatime: [false, K.MS_NOATIME],
+  nodev: [false, K.MS_NODEV],
+  nodiratime: [false, K.MS_NODIRATIME],
+  noexec: [false, K.MS_NOEXEC],
+  nolazytime: [true, K.MS_LAZYTIME],
+  nomand: [true, K.MS_MANDLOCK],
+  norelatime: [true, K.MS_RELATIME],
+  nostrictatime: [true, K.MS_STRICTATIME],
+  nosuid: [false, K.MS_NOSUID],
+  rbind: [false, K.MS_BIND | K.MS_REC],
+  relatime: [false, K.MS_RELATIME],
+  remount: [false, K.MS_REMOUNT],
+  ro: [false, K.MS_RDONLY],
+  rw: [true, K.MS_RDONLY],
+  silent: [false, K.MS_SILENT],
+  strictatime: [false, K.MS_STRICTATIME],
+  suid: [true, K.MS_NOSUID],
+  sync: [false, K.MS_SYNCHRONOUS],
+};
+
+const propagationOptions: Record<string, number> = {
+  private: K.MS_PRIVATE,
+  rprivate: K.MS_PRIVATE | K.MS_REC,
+  shared: K.MS_SHARED,
+  rshared: K.MS_SHARED | K.MS_REC,
+  slave: K.MS_SLAVE,
+  rslave: K.MS_SLAVE | K.MS_REC,
+  unbindable: K.MS_UNBINDABLE,
+  runbindable: K.MS_UNBINDABLE | K.MS_REC,
+};
+
+export interface MountOptions {
+  flags: number;
+  propagation: number[];
+  /** Options the filesystem itself interprets, joined for mount(2)'s data. */
+  data: string;
+}
+
+export function parseMountOptions(options: readonly string[] = []): MountOptions {
+  let flags = 0;
+  const propagation: number[] = [];
+  const data: string[] = [];
+  for (const o of options) {
+    const f = flagOptions[o];
+    if (f) {
+      flags = f[0] ? flags & ~f[1] : flags | f[1];
+    } else if (o in propagationOptions) {
+      propagation.push(propagationOptions[o]);
+    } else {
+      data.push(o);
+    }
+  }
+  return { flags, propagation, data: data.join(',') };
+}
+
+/** The propagation of the container's root mount: rootfsPropagation, or rslave. */
+export function rootPropagation(spec: Spec): number {
+  const p = spec.linux?.rootfsPropagation;
+  return p ? propagationOptions[p] : K.MS_SLAVE | K.MS_REC;
+}
+
+function isBind(m: Mount, flags: number): boolean {
+  return m.type === 'bind' || (flags & K.MS_BIND) !== 0;
+}
+
+/** True when a bind mount provides /dev, so the runtime must not populate it. */
+export function bindsDev(spec: Spec): boolean {
+  return (spec.mounts ?? []).some(
+    (m) => m.destination.replace(/\/+$/, '') === '/dev' && isBind(m, parseMountOptions(m.options).flags),
+  );
+}
+
+export function mountSteps(spec: Spec, bundle: string, cgroupNamespace: boolean): Step[] {
+  const steps: Step[] = [];
+  (spec.mounts ?? []).forEach((m, i) => {
+    const field = `mounts[${i}]`;
+    const { flags, propagation, data } = parseMountOptions(m.options);
+    const what = `${field}: mount ${m.source ?? m.type ?? ''} on ${m.destination}`;
+    if (m.type === 'cgroup') {
+      steps.push(...cgroupMountSteps(m.destination, flags, cgroupNamespace, field));
+    } else if (isBind(m, flags)) {
+      if (!m.source) throw new SpecError(`${field}.source`, 'a bind mount needs a source');
+      const source = resolve(bundle, m.source);
+      let isDir: boolean;
+      try {
+        isDir = statSync(source).isDirectory();
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        throw new SpecError(`${field}.source`, `${source}: ${code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
+      }
+      steps.push({
+        op: Op.mount, source, target: m.destination, flags: flags & (K.MS_BIND | K.MS_REC),
+        create: isDir ? Create.dir : Create.file, what,
+      });
+      // A bind mount takes other flags (ro, nosuid, ...) only on a remount.
+      const rest = flags & ~(K.MS_BIND | K.MS_REC | K.MS_REMOUNT);
+      if (rest) steps.push({ op: Op.remount, target: m.destination, flags: rest | K.MS_BIND, what });
+    } else {
+      steps.push({
+        op: Op.mount, source: m.source ?? m.type ?? 'none', target: m.destination,
+        fstype: m.type, flags, data: data || undefined, create: Create.dir, what,
+      });
+    }
+    for (const p of propagation) steps.push({ op: Op.propagation, target: m.destination, flags: p, what });
+  });
+  return steps;
+}

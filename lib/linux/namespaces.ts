@@ -1,0 +1,92 @@
+// linux.namespaces: which to create (clone flags, or unshare after "go" for
+// cgroup and time) and which to join by path (fds opened before the fork).
+import { openSync, closeSync, existsSync } from 'node:fs';
+import { K } from './native.js';
+import type { Spec } from '../spec/types.js';
+import { SpecError } from '../spec/errors.js';
+
+export type NamespaceType = 'pid' | 'network' | 'mount' | 'ipc' | 'uts' | 'user' | 'cgroup' | 'time';
+
+const cloneFlag: Record<NamespaceType, number> = {
+  pid: K.CLONE_NEWPID,
+  network: K.CLONE_NEWNET,
+  mount: K.CLONE_NEWNS,
+  ipc: K.CLONE_NEWIPC,
+  uts: K.CLONE_NEWUTS,
+  user: K.CLONE_NEWUSER,
+  cgroup: K.CLONE_NEWCGROUP,
+  time: K.CLONE_NEWTIME,
+};
+
+export interface NamespaceJoin {
+  fd: number;
+  nstype: number;
+  /** For error messages: the config field and path. */
+  field: string;
+  path: string;
+}
+
+export interface NamespacePlan {
+  cloneFlags: number;
+  unshareFlags: number;
+  joins: NamespaceJoin[];
+  joinPid: boolean;
+  /** The namespaces the container gets, new or joined. */
+  types: Set<NamespaceType>;
+  /** The namespaces the container creates. */
+  created: Set<NamespaceType>;
+}
+
+export function planNamespaces(spec: Spec): NamespacePlan {
+  const plan: NamespacePlan = {
+    cloneFlags: 0,
+    unshareFlags: 0,
+    joins: [],
+    joinPid: false,
+    types: new Set(),
+    created: new Set(),
+  };
+  const list = spec.linux?.namespaces ?? [];
+  try {
+    list.forEach((ns, i) => {
+      const type = ns.type as NamespaceType;
+      const field = `linux.namespaces[${i}]`;
+      plan.types.add(type);
+      if (type === 'time' && !existsSync('/proc/self/ns/time')) {
+        throw new SpecError(field, 'time namespaces are not supported by this kernel');
+      }
+      if (ns.path) {
+        let fd: number;
+        try {
+          fd = openSync(ns.path, 'r');
+        } catch (e) {
+          throw new SpecError(`${field}.path`, `cannot open ${ns.path}: ${(e as Error).message}`);
+        }
+        plan.joins.push({ fd, nstype: cloneFlag[type], field, path: ns.path });
+        if (type === 'pid') plan.joinPid = true;
+      } else if (type === 'cgroup' || type === 'time') {
+        // Both take effect for the caller only after unshare in the child:
+        // cgroup roots at the cgroup it was placed in, time at execve.
+        plan.unshareFlags |= cloneFlag[type];
+        plan.created.add(type);
+      } else {
+        plan.cloneFlags |= cloneFlag[type];
+        plan.created.add(type);
+      }
+    });
+    if (!plan.types.has('mount')) {
+      throw new SpecError('linux.namespaces', 'a mount namespace is required');
+    }
+  } catch (e) {
+    closeJoins(plan);
+    throw e;
+  }
+  // The user namespace first: it decides what the others may do.
+  plan.joins.sort((a, b) => Number(b.nstype === K.CLONE_NEWUSER) - Number(a.nstype === K.CLONE_NEWUSER));
+  return plan;
+}
+
+export function closeJoins(plan: NamespacePlan): void {
+  for (const j of plan.joins) closeSync(j.fd);
+  plan.joins = [];
+}

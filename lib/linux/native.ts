@@ -1,0 +1,40 @@
+// The Linux addon, typed. Only mechanism lives there: see native/linux.
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+export interface InitReport {
+  kind: number;
+  phase: number;
+  index: number;
+  errno: number;
+  pid: number;
+}
+
+export interface ReapedStatus {
+  code: number | null;
+  signal: number | null;
+}
+
+export interface LinuxNative {
+  spawn(plan: object): { pid: number; syncFd: number };
+  send(fd: number, byte: number): void;
+  readReport(fd: number): InitReport | null | false;
+  pidfdOpen(pid: number): number;
+  pidfdSignal(pidfd: number, signal: number): void;
+  reap(pidfd: number): ReapedStatus | null | undefined;
+  waitPid(pid: number): void;
+  mkfifo(path: string, mode: number): void;
+  close(fd: number): void;
+  strerror(errno: number): string;
+  reactorStart(dispatch: (fd: number) => void): void;
+  watch(fd: number): void;
+  unwatch(fd: number): void;
+  reactorRef(ref: boolean): void;
+  constants: Record<string, number>;
+}
+
+const require = createRequire(import.meta.url);
+const packageRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+export const native: LinuxNative = require('node-gyp-build')(packageRoot);
+export const K = native.constants;

@@ -1,0 +1,43 @@
+// The vocabulary of the init's rootfs program (see native/linux/plan.h).
+// TypeScript composes the list; the child runs it in order.
+import { K } from './native.js';
+
+export interface Step {
+  op: number;
+  /** ROOT_HOST: target is a host path; ROOT_CONTAINER (default): inside the root. */
+  root?: number;
+  create?: number;
+  /** A missing target is skipped, not an error. */
+  optional?: boolean;
+  source?: string;
+  target?: string;
+  fstype?: string;
+  data?: string;
+  flags?: number;
+  mode?: number;
+  major?: number;
+  minor?: number;
+  uid?: number;
+  gid?: number;
+  /** How an error in this step is reported: the config field and the action. */
+  what: string;
+}
+
+export const Op = {
+  mount: K.OP_MOUNT,
+  remount: K.OP_REMOUNT,
+  propagation: K.OP_PROPAGATION,
+  privateParent: K.OP_PRIVATE_PARENT,
+  mknod: K.OP_MKNOD,
+  symlink: K.OP_SYMLINK,
+  pivot: K.OP_PIVOT,
+  mask: K.OP_MASK,
+  readonly: K.OP_READONLY,
+  hostname: K.OP_HOSTNAME,
+  domainname: K.OP_DOMAINNAME,
+  chdir: K.OP_CHDIR,
+  writeFile: K.OP_WRITE_FILE,
+} as const;
+
+export const Create = { none: K.CREATE_NONE, dir: K.CREATE_DIR, file: K.CREATE_FILE } as const;
+export const ROOT_HOST = K.ROOT_HOST;

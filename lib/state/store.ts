@@ -1,0 +1,91 @@
+// The state directory: <root>/<id>/state.json (+ exec.fifo while created).
+// One format for the CLI and the library, so each sees the other's containers.
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ContainerExistsError, ContainerNotFoundError, InvalidArgumentError } from '../errors.js';
+import type { Spec } from '../spec/types.js';
+
+export const DEFAULT_ROOT = '/run/tsrun';
+const STATE_FILE = 'state.json';
+
+/** What tsrun keeps about a container between calls. */
+export interface StateRecord {
+  ociVersion: string;
+  id: string;
+  pid: number;
+  /** With pid, identifies the init process (pids are reused). */
+  pidStartTime: number;
+  bundle: string;
+  rootfs: string;
+  created: string;
+  owner: string;
+  annotations?: Record<string, string>;
+  /** The init has a pid namespace of its own, so killing it ends all. */
+  ownPidNamespace: boolean;
+  /** The config the container was created from (hooks, cgroups need it later). */
+  spec: Spec;
+}
+
+const ID_FORMAT = /^[\w+.-]+$/;
+
+/** runc's rule for ids: letters, digits, _ + - . and not "." or "..". */
+export function checkId(id: string): void {
+  if (!ID_FORMAT.test(id) || id === '.' || id === '..') throw new InvalidArgumentError('invalid container ID format');
+}
+
+export class StateStore {
+  constructor(readonly root: string = DEFAULT_ROOT) {}
+
+  dir(id: string): string {
+    return join(this.root, id);
+  }
+
+  fifo(id: string): string {
+    return join(this.root, id, 'exec.fifo');
+  }
+
+  /** Claims the id: mkdir is atomic, so two creates cannot both win. */
+  reserve(id: string): string {
+    checkId(id);
+    mkdirSync(this.root, { recursive: true, mode: 0o711 });
+    const dir = this.dir(id);
+    try {
+      mkdirSync(dir, { mode: 0o711 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new ContainerExistsError(id);
+      throw e;
+    }
+    return dir;
+  }
+
+  write(record: StateRecord): void {
+    const dir = this.dir(record.id);
+    const tmp = join(dir, `.${STATE_FILE}.tmp`);
+    writeFileSync(tmp, JSON.stringify(record), { mode: 0o600 });
+    renameSync(tmp, join(dir, STATE_FILE));
+  }
+
+  read(id: string): StateRecord {
+    checkId(id);
+    try {
+      return JSON.parse(readFileSync(join(this.dir(id), STATE_FILE), 'utf8')) as StateRecord;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new ContainerNotFoundError(id);
+      throw e;
+    }
+  }
+
+  /** Ids with a complete state (a create in progress has none yet). */
+  ids(): string[] {
+    try {
+      return readdirSync(this.root).filter((id) => existsSync(join(this.dir(id), STATE_FILE)));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+  }
+
+  remove(id: string): void {
+    rmSync(this.dir(id), { recursive: true, force: true });
+  }
+}
