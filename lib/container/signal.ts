@@ -7,7 +7,8 @@ const signals = constants.signals as Record<string, number>;
 export function parseSignal(value: string | number): number {
   if (typeof value === 'number' || /^\d+$/.test(value)) {
     const n = Number(value);
-    if (Number.isInteger(n) && n > 0 && n <= 64) return n;
+    // 0 is allowed: it checks that the container runs without signalling it.
+    if (Number.isInteger(n) && n >= 0 && n <= 64) return n;
     throw new InvalidArgumentError(`invalid signal: ${value}`);
   }
   const name = value.toUpperCase();

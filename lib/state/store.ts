@@ -26,7 +26,8 @@ export interface StateRecord {
   spec: Spec;
 }
 
-const ID_FORMAT = /^[\w+.-]+$/;
+// runc's pattern [\w+-\.] is a range from '+' to '.', so it admits ',' too.
+const ID_FORMAT = /^[\w+,.-]+$/;
 
 /** runc's rule for ids: letters, digits, _ + - . and not "." or "..". */
 export function checkId(id: string): void {
