@@ -6,8 +6,7 @@ import type { RuntimeOptions } from '../container/types.js';
 import { InvalidArgumentError } from '../errors.js';
 import { describe } from './log.js';
 
-// See log.ts: getBuiltinModule avoids building node:util's ESM namespace.
-const { parseArgs } = process.getBuiltinModule?.('node:util') ?? await import('node:util');
+import { parseArgs } from 'node:util';
 
 /** Options given before the command (`tsrun --root DIR state ID`). */
 export interface GlobalOptions {

@@ -3,10 +3,7 @@
 // --log it is appended to that file and the bare message goes to stderr,
 // which is what runc 1.1 does and what engines show their users.
 
-// process.getBuiltinModule (Node >= 20.16) hands over the CommonJS module
-// Node has already loaded; an ESM import of node:fs builds a namespace of all
-// its exports first, ~1.5 ms of every start for a function rarely called.
-const { appendFileSync } = process.getBuiltinModule?.('node:fs') ?? await import('node:fs');
+import { appendFileSync } from 'node:fs';
 
 export interface LogConfig {
   file?: string;

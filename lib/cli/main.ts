@@ -2,6 +2,8 @@
 // the command asked for, so `tsrun state` never loads what `run` needs.
 import { checkArgs, formatHelp, parseFlags, UsageError, type Command, type Flags, type GlobalOptions } from './args.js';
 import * as log from './log.js';
+import { readFileSync } from 'node:fs';
+import { SPEC_VERSION } from '../spec/version.js';
 
 type Loader = () => Promise<{ default: Command }>;
 
@@ -80,8 +82,6 @@ function help(): number {
 }
 
 async function version(): Promise<number> {
-  const { readFileSync } = await import('node:fs');
-  const { SPEC_VERSION } = await import('../spec/version.js');
   // dist/cli/main.js -> package.json at the package root.
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   process.stdout.write(`tsrun version ${pkg.version}\nspec: ${SPEC_VERSION}\n`);

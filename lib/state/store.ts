@@ -1,6 +1,6 @@
 // The state directory: <root>/<id>/state.json (+ exec.fifo while created).
 // One format for the CLI and the library, so each sees the other's containers.
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ContainerExistsError, ContainerNotFoundError, InvalidArgumentError } from '../errors.js';
 import type { Spec } from '../spec/types.js';
@@ -87,6 +87,15 @@ export class StateStore {
   }
 
   remove(id: string): void {
-    rmSync(this.dir(id), { recursive: true, force: true });
+    const dir = this.dir(id);
+    // The usual content is known: unlinks and one rmdir beat a recursive walk.
+    for (const name of [STATE_FILE, 'exec.fifo']) rmSync(join(dir, name), { force: true });
+    try {
+      rmdirSync(dir);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOTEMPTY') rmSync(dir, { recursive: true, force: true });
+      else if (code !== 'ENOENT') throw e;
+    }
   }
 }

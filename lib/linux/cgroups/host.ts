@@ -1,6 +1,6 @@
 // What cgroup hierarchies this host has (v1, hybrid or unified), and where
 // the calling process sits in each. Read once, only by those who need it.
-import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 
 export const CGROUP_ROOT = '/sys/fs/cgroup';
 
@@ -18,7 +18,7 @@ export interface CgroupHost {
   /** True when /sys/fs/cgroup itself is cgroup2 (a pure v2 host). */
   unified: boolean;
   hierarchies: Hierarchy[];
-  /** Symlinks beside the hierarchies, e.g. cpu -> cpu,cpuacct. */
+  /** Symlinks for co-mounted controllers, e.g. cpu -> cpu,cpuacct. */
   links: { name: string; target: string }[];
 }
 
@@ -58,11 +58,12 @@ export function cgroupHost(): CgroupHost {
       path: own.get(key) ?? '/',
     });
   }
+  // Each controller of a shared hierarchy gets a link to it, as runc makes them.
   const links: { name: string; target: string }[] = [];
-  if (!unified) {
-    for (const d of readdirSync(CGROUP_ROOT, { withFileTypes: true })) {
-      if (d.isSymbolicLink()) links.push({ name: d.name, target: readlinkSync(`${CGROUP_ROOT}/${d.name}`) });
-    }
+  for (const h of hierarchies) {
+    const target = h.mountpoint.slice(CGROUP_ROOT.length + 1);
+    const controllers = target.split(',');
+    if (controllers.length > 1) for (const name of controllers) links.push({ name, target });
   }
   cached = { unified, hierarchies, links };
   return cached;
