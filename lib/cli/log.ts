@@ -21,11 +21,15 @@ export function error(msg: string): void {
   write('error', msg);
 }
 
+export function warn(msg: string): void {
+  write('warning', msg);
+}
+
 export function debug(msg: string): void {
   if (config.debug) write('debug', msg);
 }
 
-function write(level: 'error' | 'debug', message: string): void {
+function write(level: 'error' | 'warning' | 'debug', message: string): void {
   const msg = oneLine(message);
   const time = rfc3339(new Date());
   const line = config.format === 'json'

@@ -4,6 +4,7 @@ import { checkArgs, formatHelp, parseFlags, UsageError, type Command, type Flags
 import * as log from './log.js';
 import { readFileSync } from 'node:fs';
 import { SPEC_VERSION } from '../spec/version.js';
+import { defaultRoot } from '../state/store.js';
 
 type Loader = () => Promise<{ default: Command }>;
 
@@ -24,7 +25,7 @@ const globalFlags = {
   debug: { type: 'boolean', desc: 'enable debug logging' },
   log: { type: 'string', desc: "set the log file to write tsrun logs to (default is '/dev/stderr')" },
   'log-format': { type: 'string', desc: "set the log format ('text' (default), or 'json')" },
-  root: { type: 'string', desc: 'root directory for storage of container state (default: "/run/tsrun")' },
+  root: { type: 'string', desc: 'root directory for storage of container state (default: "/run/tsrun", or $XDG_RUNTIME_DIR/tsrun when rootless)' },
   'systemd-cgroup': { type: 'boolean', desc: 'enable systemd cgroup support' },
   help: { type: 'boolean', short: 'h', desc: 'show help' },
   version: { type: 'boolean', short: 'v', desc: 'print the version' },
@@ -57,14 +58,14 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   checkArgs(name, positionals, cmd.min ?? 1, cmd.max ?? 1);
-  const root = o.root ?? '/run/tsrun';
+  const root = o.root ?? defaultRoot();
   const g: GlobalOptions = {
     root,
     ...(o.log !== undefined ? { log: o.log } : {}),
     logFormat: format,
     debug: o.debug ?? false,
     systemdCgroup: o['systemd-cgroup'] ?? false,
-    runtime: { root },
+    runtime: { root, onWarning: log.warn },
   };
   return (await cmd.run(values, positionals, g)) ?? 0;
 }

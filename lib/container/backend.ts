@@ -4,6 +4,7 @@
 import type { Spec } from '../spec/types.js';
 import type { StateRecord } from '../state/store.js';
 import type { ContainerStatus, CreateOptions, ExitStatus } from './types.js';
+import type { SpecState } from './state.js';
 
 /** An init this process created and still holds handles to. */
 export interface LiveInit {
@@ -16,12 +17,20 @@ export interface LiveInit {
 
 export interface CreatedInit {
   live: LiveInit;
+  /** The pty master, when options.openConsole asked for it. */
+  console: number | null;
   pidStartTime: number;
   rootfs: string;
   ownPidNamespace: boolean;
 }
 
-export interface CreateRequest {
+/** What operations need from the container layer: warnings and the OCI state hooks get. */
+export interface HookContext {
+  warn(message: string): void;
+  stateOf(status: ContainerStatus, pid: number): SpecState;
+}
+
+export interface CreateRequest extends HookContext {
   id: string;
   spec: Spec;
   bundle: string;
@@ -33,11 +42,13 @@ export interface Backend {
   /** Sets the container up and leaves its init blocked before exec. */
   create(req: CreateRequest): Promise<CreatedInit>;
   /** Lets a created init exec the user's program. */
-  start(record: StateRecord, stateDir: string, live?: LiveInit): Promise<void>;
+  start(record: StateRecord, stateDir: string, hooks: HookContext, live?: LiveInit): Promise<void>;
   status(record: StateRecord, stateDir: string): ContainerStatus;
   signal(record: StateRecord, signal: number, all: boolean): void;
   /** Watches an init this process did not create (null: it is gone). */
   attach(record: StateRecord): LiveInit | null;
+  /** Sets the size of a console this process holds. */
+  resizeConsole(console: number, rows: number, cols: number): void;
   /** Kills whatever still runs and waits until it is gone. */
-  destroy(record: StateRecord, live?: LiveInit): Promise<void>;
+  destroy(record: StateRecord, hooks: HookContext, live?: LiveInit): Promise<void>;
 }

@@ -1,7 +1,8 @@
 // A container handle: the library's face of one container, whether this
 // process created it or loaded it from the state directory.
 import { EventEmitter } from 'node:events';
-import type { Backend, LiveInit } from './backend.js';
+import type { Backend, HookContext, LiveInit } from './backend.js';
+import { ociState, specState } from './state.js';
 import type { StateStore, StateRecord } from '../state/store.js';
 import { InvalidStateError } from '../errors.js';
 import { parseSignal } from './signal.js';
@@ -10,18 +11,24 @@ import type { ContainerState, DeleteOptions, ExitStatus, KillOptions } from './t
 export interface RuntimeContext {
   store: StateStore;
   backend(): Promise<Backend>;
+  warn(message: string): void;
 }
 
 export class Container extends EventEmitter {
   #live: LiveInit | null;
 
+  /** The pty master of a terminal container created with openConsole. */
+  readonly console: number | null;
+
   constructor(
     private readonly ctx: RuntimeContext,
     private readonly record: StateRecord,
     live: LiveInit | null,
+    console: number | null = null,
   ) {
     super();
     this.#live = live;
+    this.console = console;
     live?.exited.then((status) => this.emit('exit', status));
   }
 
@@ -44,19 +51,11 @@ export class Container extends EventEmitter {
 
   async state(): Promise<ContainerState> {
     const backend = await this.ctx.backend();
-    const status = backend.status(this.record, this.stateDir);
-    const { ociVersion, id, bundle, rootfs, created, annotations } = this.record;
-    return {
-      ociVersion,
-      id,
-      pid: status === 'stopped' ? 0 : this.record.pid,
-      status,
-      bundle,
-      rootfs,
-      created,
-      owner: '',
-      ...(annotations && Object.keys(annotations).length ? { annotations } : {}),
-    };
+    return ociState(this.record, backend.status(this.record, this.stateDir), this.record.pid);
+  }
+
+  private get hooks(): HookContext {
+    return { warn: this.ctx.warn, stateOf: (status, pid) => specState(this.record, status, pid) };
   }
 
   /** Runs the user's program in the created container. */
@@ -65,7 +64,7 @@ export class Container extends EventEmitter {
     const status = backend.status(this.record, this.stateDir);
     if (status === 'stopped') throw new InvalidStateError('cannot start a container that has stopped');
     if (status !== 'created') throw new InvalidStateError('cannot start an already running container');
-    await backend.start(this.record, this.stateDir, this.#live ?? undefined);
+    await backend.start(this.record, this.stateDir, this.hooks, this.#live ?? undefined);
   }
 
   async kill(signal: number | string = 'SIGTERM', options: KillOptions = {}): Promise<void> {
@@ -81,6 +80,12 @@ export class Container extends EventEmitter {
   async wait(): Promise<ExitStatus | null> {
     if (!this.#live) this.#live = (await this.ctx.backend()).attach(this.record);
     return this.#live ? this.#live.exited : null;
+  }
+
+  /** Sets the window size of this.console. */
+  async resizeConsole(rows: number, cols: number): Promise<void> {
+    if (this.console === null) throw new InvalidStateError('this container has no console here');
+    (await this.ctx.backend()).resizeConsole(this.console, rows, cols);
   }
 
   /** Lets Node exit while the container runs, as child_process's unref(). */
@@ -100,7 +105,7 @@ export class Container extends EventEmitter {
     if (status !== 'stopped' && status !== 'created' && !options.force) {
       throw new InvalidStateError(`cannot delete container ${this.id} that is not stopped: ${status}`);
     }
-    await backend.destroy(this.record, this.#live ?? undefined);
+    await backend.destroy(this.record, this.hooks, this.#live ?? undefined);
     this.ctx.store.remove(this.id);
   }
 }

@@ -9,7 +9,8 @@ import type { Spec } from '../spec/types.js';
 import { checkId, type StateRecord } from '../state/store.js';
 import { TsrunError } from '../errors.js';
 import { Container, type RuntimeContext } from './container.js';
-import type { CreateOptions } from './types.js';
+import type { ContainerStatus, CreateOptions } from './types.js';
+import { specState } from './state.js';
 
 /** Reads and validates <bundle>/config.json. */
 export function loadBundleSpec(bundle: string): Spec {
@@ -43,8 +44,12 @@ export async function createContainer(
   const spec = loadBundleSpec(bundleDir);
   const backend = await ctx.backend();
   const stateDir = ctx.store.reserve(id);
+  const created = new Date().toISOString();
+  const base = { id, bundle: bundleDir, rootfs: '', created, annotations: spec.annotations };
+  const stateOf = (status: ContainerStatus, pid: number) => specState(base, status, pid);
   try {
-    const init = await backend.create({ id, spec, bundle: bundleDir, stateDir, options });
+    const init = await backend.create({ id, spec, bundle: bundleDir, stateDir, options, warn: ctx.warn, stateOf });
+    base.rootfs = init.rootfs;
     const record: StateRecord = {
       ociVersion: SPEC_VERSION,
       id,
@@ -52,7 +57,7 @@ export async function createContainer(
       pidStartTime: init.pidStartTime,
       bundle: bundleDir,
       rootfs: init.rootfs,
-      created: new Date().toISOString(),
+      created,
       owner: userInfo().username,
       annotations: spec.annotations,
       ownPidNamespace: init.ownPidNamespace,
@@ -62,10 +67,10 @@ export async function createContainer(
       ctx.store.write(record);
       if (options.pidFile) writePidFile(resolve(options.pidFile), init.live.pid);
     } catch (e) {
-      await backend.destroy(record, init.live);
+      await backend.destroy(record, { warn: ctx.warn, stateOf }, init.live);
       throw e;
     }
-    return new Container(ctx, record, init.live);
+    return new Container(ctx, record, init.live, init.console);
   } catch (e) {
     ctx.store.remove(id);
     throw e;

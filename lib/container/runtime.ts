@@ -1,6 +1,6 @@
 // The library's entry point: new Runtime({ root }).create(id, bundle).
 import { platformBackend } from '../platform.js';
-import { DEFAULT_ROOT, StateStore } from '../state/store.js';
+import { StateStore } from '../state/store.js';
 import { Container, type RuntimeContext } from './container.js';
 import { createContainer } from './create.js';
 import type { ContainerState, CreateOptions, RuntimeOptions } from './types.js';
@@ -9,7 +9,11 @@ export class Runtime {
   private readonly ctx: RuntimeContext;
 
   constructor(options: RuntimeOptions = {}) {
-    this.ctx = { store: new StateStore(options.root ?? DEFAULT_ROOT), backend: platformBackend };
+    this.ctx = {
+      store: new StateStore(options.root),
+      backend: platformBackend,
+      warn: options.onWarning ?? ((message) => process.emitWarning(message, 'TsrunWarning')),
+    };
   }
 
   get root(): string {

@@ -37,6 +37,11 @@ export interface CreateOptions {
   preserveFds?: number;
   /** The container's stdin, stdout and stderr: fds of this process (default 0, 1, 2). */
   stdio?: [number, number, number];
+  /**
+   * With process.terminal and no consoleSocket: receive the pty master in this
+   * process, as `container.console` (what `tsrun run` does in the foreground).
+   */
+  openConsole?: boolean;
 }
 
 export interface DeleteOptions {
@@ -50,6 +55,8 @@ export interface KillOptions {
 }
 
 export interface RuntimeOptions {
-  /** State directory (default /run/tsrun). */
+  /** State directory (default /run/tsrun; $XDG_RUNTIME_DIR/tsrun when not root). */
   root?: string;
+  /** Where warnings go (unknown capabilities, failed poststart hooks...); default process.emitWarning. */
+  onWarning?: (message: string) => void;
 }

@@ -1,13 +1,14 @@
 // The Linux backend: clone-based init, exec.fifo start, pidfd signals and waits.
-import { closeSync, constants, existsSync, openSync, readSync, readdirSync, readlinkSync, unlinkSync } from 'node:fs';
+import { chmodSync, closeSync, constants, existsSync, openSync, readSync, readdirSync, readlinkSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Backend, CreateRequest, CreatedInit, LiveInit } from '../container/backend.js';
+import type { Backend, CreateRequest, CreatedInit, HookContext, LiveInit } from '../container/backend.js';
+import { runHooksWarning } from './hooks.js';
 import type { ContainerStatus, ExitStatus } from '../container/types.js';
 import type { StateRecord } from '../state/store.js';
 import { InvalidStateError, TsrunError } from '../errors.js';
 import { native, type InitReport } from './native.js';
 import { forget, setRefs, whenReadable } from './reactor.js';
-import { prepareInit } from './plan.js';
+import { prepareInit, type PreparedInit } from './plan.js';
 import { describeFailure, nextReport, spawnInit, type InitProcess } from './init.js';
 import { isAlive, procStat } from './proc.js';
 
@@ -113,20 +114,37 @@ async function waitForExec(init: LinuxInit): Promise<void> {
 
 export const linuxBackend: Backend = {
   async create(req: CreateRequest): Promise<CreatedInit> {
-    const prepared = prepareInit(req.spec, req.bundle, req.id, req.options);
-    native.mkfifo(join(req.stateDir, FIFO), 0o622);
-    const init: InitProcess = await spawnInit(prepared, req.stateDir);
+    // A console this process keeps: the init sends the pty master over a socketpair.
+    const receive = req.spec.process?.terminal && req.options.openConsole && !req.options.consoleSocket
+      ? native.socketpair() : null;
+    let init: InitProcess;
+    let prepared: PreparedInit;
+    try {
+      prepared = prepareInit(req.spec, req.bundle, req.id, { ...req.options, consoleSocketFd: receive?.[1] }, req.warn);
+      if (receive) prepared.fds.push(receive[1]);
+        // Writable by any user: the init opens it after switching to the container's.
+      native.mkfifo(join(req.stateDir, FIFO), 0o622);
+      chmodSync(join(req.stateDir, FIFO), 0o622);
+      init = await spawnInit(prepared, req.stateDir, req.stateOf);
+    } catch (e) {
+      if (receive) native.close(receive[0]);
+      throw e;
+    }
+    // The master was sent before the init reported ready: it is waiting.
+    const console = receive ? native.recvFd(receive[0]) : null;
+    if (receive) native.close(receive[0]);
     const st = procStat(init.pid);
     const live = new LinuxInit(init.pid, init.pidfd, init.syncFd, (r) => describeFailure(prepared, r));
     return {
       live,
+      console,
       pidStartTime: st?.startTime ?? 0,
       rootfs: prepared.plan.rootfs,
       ownPidNamespace: prepared.namespaces.created.has('pid'),
     };
   },
 
-  async start(record: StateRecord, stateDir: string, live?: LiveInit): Promise<void> {
+  async start(record: StateRecord, stateDir: string, hooks: HookContext, live?: LiveInit): Promise<void> {
     const fifoPath = join(stateDir, FIFO);
     let fifo: number;
     try {
@@ -147,7 +165,11 @@ export const linuxBackend: Backend = {
           if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
         }
         if (n === 1) break;
-        if (!isAlive(record.pid, record.pidStartTime)) throw new InvalidStateError('cannot start a container that has stopped');
+        if (!isAlive(record.pid, record.pidStartTime)) {
+          // An init of ours that failed on its way to exec says why.
+          if (own) await waitForExec(own);
+          throw new InvalidStateError('cannot start a container that has stopped');
+        }
         // Whichever comes first: the init's byte, or its death.
         await Promise.race([whenReadable(fifo), whenReadable(pidfd, false)]);
       }
@@ -161,6 +183,7 @@ export const linuxBackend: Backend = {
     }
     unlinkSync(fifoPath);
     if (own) await waitForExec(own);
+    await runHooksWarning(record.spec, 'poststart', hooks.stateOf('running', record.pid), hooks.warn);
   },
 
   status(record: StateRecord, stateDir: string): ContainerStatus {
@@ -191,20 +214,26 @@ export const linuxBackend: Backend = {
     }
   },
 
+  resizeConsole(console: number, rows: number, cols: number): void {
+    native.setWinsize(console, rows, cols);
+  },
+
   attach(record: StateRecord): LiveInit | null {
     const pidfd = openPidfd(record);
     return pidfd === null ? null : new LinuxInit(record.pid, pidfd, null);
   },
 
-  async destroy(record: StateRecord, live?: LiveInit): Promise<void> {
+  async destroy(record: StateRecord, hooks: HookContext, live?: LiveInit): Promise<void> {
     const init = live instanceof LinuxInit ? live : linuxBackend.attach(record);
-    if (!(init instanceof LinuxInit)) return;
-    init.releaseSync();
-    try {
-      native.pidfdSignal(init.pidfd, 9);
-    } catch {
-      // Already exited.
+    if (init instanceof LinuxInit) {
+      init.releaseSync();
+      try {
+        native.pidfdSignal(init.pidfd, 9);
+      } catch {
+        // Already exited.
+      }
+      await init.exited;
     }
-    await init.exited;
+    await runHooksWarning(record.spec, 'poststop', hooks.stateOf('stopped', 0), hooks.warn);
   },
 };

@@ -6,7 +6,14 @@ import { K, native, type InitReport } from './native.js';
 import { whenReadable } from './reactor.js';
 import { closeJoins } from './namespaces.js';
 import type { PreparedInit } from './plan.js';
+import { describeInitHookFailure, runHooks } from './hooks.js';
+import { rlimitName } from './process.js';
+import { writeIdMappings } from './userns.js';
 import { TsrunError } from '../errors.js';
+import type { HookContext } from '../container/backend.js';
+
+/** The OCI state hooks and the seccomp agent receive, for a status and pid. */
+export type StateOf = HookContext['stateOf'];
 
 export interface InitProcess {
   pid: number;
@@ -30,9 +37,29 @@ export async function nextReport(fd: number): Promise<InitReport | false> {
 }
 
 export function describeFailure(prepared: PreparedInit, r: InitReport): string {
-  const { plan, namespaces } = prepared;
+  const { plan, namespaces, spec } = prepared;
   const err = errnoText(r.errno);
   switch (r.phase) {
+    case K.PHASE_HOOK_CREATE:
+      return describeInitHookFailure(spec, 'createContainer', r.index, r.pid, r.errno);
+    case K.PHASE_HOOK_START:
+      return describeInitHookFailure(spec, 'startContainer', r.index, r.pid, r.errno);
+    case K.PHASE_RLIMIT:
+      return `process.rlimits: setrlimit ${rlimitName(plan.rlimits[r.index].resource)}: ${err}`;
+    case K.PHASE_PERSONALITY:
+      return `linux.personality: ${err}`;
+    case K.PHASE_IOPRIO:
+      return `process.ioPriority: ioprio_set: ${err}`;
+    case K.PHASE_SCHEDULER:
+      return `process.scheduler: sched_setattr: ${err}`;
+    case K.PHASE_NNP:
+      return `process.noNewPrivileges: ${err}`;
+    case K.PHASE_CAPS:
+      return `process.capabilities: ${['drop bounding set', 'keep capabilities', 'capset', 'raise ambient'][r.index]}: ${err}`;
+    case K.PHASE_SECCOMP:
+      return `linux.seccomp: ${r.index === 0 ? 'load filter' : 'send the notify fd to listenerPath'}: ${err}`;
+    case K.PHASE_TERMINAL:
+      return `process.terminal: ${['create pty', 'mount /dev/console', 'send pty to console socket', 'make pty the stdio'][r.index]}: ${err}`;
     case K.PHASE_STEP:
       return `${plan.steps[r.index].what}: ${err}`;
     case K.PHASE_SETNS: {
@@ -60,6 +87,26 @@ export function describeFailure(prepared: PreparedInit, r: InitReport): string {
   }
 }
 
+/**
+ * "go", with what the init hands on: the state for createContainer and
+ * startContainer hooks, and for the seccomp agent (NUL-separated).
+ */
+function goMessage(prepared: PreparedInit, stateOf: StateOf, pid: number): string {
+  const { plan } = prepared;
+  const texts = ['', '', ''];
+  if (plan.createContainerHooks.length) texts[0] = JSON.stringify(stateOf('creating', pid));
+  if (plan.startContainerHooks.length) texts[1] = JSON.stringify(stateOf('created', pid));
+  if (plan.seccomp && plan.seccomp.listenerFd >= 0) {
+    const state = stateOf('creating', pid);
+    texts[2] = JSON.stringify({
+      ociVersion: state.ociVersion, fds: ['seccompFd'], pid, metadata: prepared.listenerMetadata ?? '', state,
+    });
+  }
+  const message = texts.join('\0');
+  if (Buffer.byteLength(message) >= plan.messageSize) throw new TsrunError('container state too large for the init');
+  return message;
+}
+
 /** Kills an init that will not be used and reaps it. */
 export async function killInit(pidfd: number): Promise<void> {
   try {
@@ -75,8 +122,8 @@ export async function killInit(pidfd: number): Promise<void> {
  * Clones the init into its namespaces and waits until it is set up and
  * blocked before exec (in `stateDir`/exec.fifo, when stateDir is given).
  */
-export async function spawnInit(prepared: PreparedInit, stateDir: string | null): Promise<InitProcess> {
-  const { plan, namespaces } = prepared;
+export async function spawnInit(prepared: PreparedInit, stateDir: string | null, stateOf: StateOf): Promise<InitProcess> {
+  const { plan, namespaces, spec } = prepared;
   const dirFd = stateDir ? openSync(stateDir, constants.O_RDONLY | constants.O_DIRECTORY) : -1;
   let child: { pid: number; syncFd: number };
   try {
@@ -84,11 +131,13 @@ export async function spawnInit(prepared: PreparedInit, stateDir: string | null)
   } finally {
     if (dirFd >= 0) closeSync(dirFd);
     closeJoins(namespaces);
+    for (const fd of prepared.fds) native.close(fd);
   }
   let pid = child.pid;
   let pidfd = native.pidfdOpen(pid);
   try {
-    native.send(child.syncFd, 0x67 /* "g" */);
+    if (namespaces.created.has('user')) writeIdMappings(pid, spec);
+    native.send(child.syncFd, goMessage(prepared, stateOf, pid));
     for (;;) {
       const r = await nextReport(child.syncFd);
       if (r === false) throw new TsrunError('container init exited during setup');
@@ -98,6 +147,11 @@ export async function spawnInit(prepared: PreparedInit, stateDir: string | null)
         native.close(pidfd);
         pid = r.pid;
         pidfd = native.pidfdOpen(pid);
+      } else if (r.kind === K.REPORT_HOOKS) {
+        // The namespaces exist: prestart and createRuntime hooks may use them.
+        await runHooks(spec, 'prestart', stateOf('creating', pid));
+        await runHooks(spec, 'createRuntime', stateOf('creating', pid));
+        native.send(child.syncFd, 'g');
       } else if (r.kind === K.REPORT_ERROR) {
         throw new TsrunError(describeFailure(prepared, r));
       } else {

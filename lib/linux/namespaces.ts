@@ -86,7 +86,10 @@ export function planNamespaces(spec: Spec): NamespacePlan {
   return plan;
 }
 
+/** Closes the fds of joined namespaces (once the init has them); keeps the rest for messages. */
 export function closeJoins(plan: NamespacePlan): void {
-  for (const j of plan.joins) closeSync(j.fd);
-  plan.joins = [];
+  for (const j of plan.joins) {
+    if (j.fd >= 0) closeSync(j.fd);
+    j.fd = -1;
+  }
 }

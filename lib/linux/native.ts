@@ -17,7 +17,11 @@ export interface ReapedStatus {
 
 export interface LinuxNative {
   spawn(plan: object): { pid: number; syncFd: number };
-  send(fd: number, byte: number): void;
+  send(fd: number, message: string): void;
+  socketpair(): [number, number];
+  connectUnix(path: string): number;
+  recvFd(socket: number): number;
+  setWinsize(fd: number, rows: number, cols: number): void;
   readReport(fd: number): InitReport | null | false;
   pidfdOpen(pid: number): number;
   pidfdSignal(pidfd: number, signal: number): void;

@@ -2,14 +2,21 @@
 // mounts, devices and the process is made here, before the fork.
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { K } from './native.js';
+import { K, native } from './native.js';
 import { Create, Op, ROOT_HOST, type Step } from './steps.js';
 import { closeJoins, planNamespaces, type NamespacePlan } from './namespaces.js';
 import { bindsDev, mountSteps, rootPropagation } from './mounts.js';
 import { deviceSteps } from './devices.js';
-import { execCandidates, processEnv, processUser } from './process.js';
+import { execCandidates, ioPriority, personality, processEnv, processUser, rlimits, scheduler } from './process.js';
+import { capabilitySets, type CapabilitySets } from './capabilities.js';
+import { sysctlSteps } from './sysctl.js';
+import { lsmSteps } from './lsm.js';
+import { checkHooks, hooksOf, initHook } from './hooks.js';
+import { planSeccomp } from './seccomp.js';
+import { checkIdMappings, setgroupsAllowed } from './userns.js';
 import type { Spec } from '../spec/types.js';
 import { SpecError } from '../spec/errors.js';
+import { TsrunError } from '../errors.js';
 import type { CreateOptions } from '../container/types.js';
 
 export interface InitPlan {
@@ -18,6 +25,7 @@ export interface InitPlan {
   unshareFlags: number;
   joins: { fd: number; nstype: number }[];
   joinPid: boolean;
+  userns: boolean;
   steps: Step[];
   execCandidates: string[];
   args: string[];
@@ -31,11 +39,38 @@ export interface InitPlan {
   preserveFds: number;
   stateDirFd: number;
   keyring: string | null;
+  caps: CapabilitySets | null;
+  rlimits: { resource: number; soft: bigint; hard: bigint }[];
+  noNewPrivileges: boolean;
+  personality: number;
+  ioprio: number;
+  scheduler: object | undefined;
+  seccomp: { program: Buffer; flags: number; listenerFd: number } | null;
+  terminal: boolean;
+  consoleSocketFd: number;
+  consoleRows: number;
+  consoleCols: number;
+  createContainerHooks: ReturnType<typeof initHook>[];
+  startContainerHooks: ReturnType<typeof initHook>[];
+  runtimeHooks: boolean;
+  /** Room for the "go" message (the state texts of hooks and listener). */
+  messageSize: number;
 }
 
 export interface PreparedInit {
   plan: InitPlan;
   namespaces: NamespacePlan;
+  spec: Spec;
+  /** Sent to the seccomp agent at listenerPath with the notify fd. */
+  listenerMetadata?: string;
+  /** fds of this process the plan refers to, closed once the init has them. */
+  fds: number[];
+}
+
+/** Options only the Linux backend understands. */
+export interface LinuxCreateOptions extends CreateOptions {
+  /** A connected socket to send the pty master over, instead of consoleSocket. */
+  consoleSocketFd?: number;
 }
 
 /** The absolute rootfs of a bundle, which must exist. */
@@ -58,8 +93,13 @@ function timeOffsetSteps(spec: Spec): Step[] {
 }
 
 function rootfsSteps(spec: Spec, bundle: string, rootfs: string, ns: NamespacePlan, noPivot: boolean): Step[] {
+  const oom = spec.process?.oomScoreAdj;
   const linux = spec.linux ?? {};
   const steps: Step[] = [
+    ...(oom === undefined ? [] : [{
+      op: Op.writeFile, root: ROOT_HOST, target: '/proc/self/oom_score_adj', source: String(oom),
+      what: 'process.oomScoreAdj: write /proc/self/oom_score_adj',
+    }]),
     { op: Op.propagation, root: ROOT_HOST, target: '/', flags: rootPropagation(spec), what: 'make / a slave mount' },
     { op: Op.privateParent, root: ROOT_HOST, target: rootfs, what: `make the mount holding ${rootfs} private` },
     // A bind mount of the rootfs on itself makes it a mount point pivot_root accepts.
@@ -68,6 +108,8 @@ function rootfsSteps(spec: Spec, bundle: string, rootfs: string, ns: NamespacePl
   ];
   if (!bindsDev(spec)) steps.push(...deviceSteps(spec, ns.types.has('user')));
   steps.push({ op: Op.pivot, root: ROOT_HOST, target: rootfs, flags: noPivot ? 1 : 0, what: noPivot ? `move ${rootfs} to /` : `pivot_root to ${rootfs}` });
+  // runc's order after pivot_root: LSM profile, sysctls, then read-only and masked paths.
+  steps.push(...lsmSteps(spec), ...sysctlSteps(spec, ns));
   (linux.readonlyPaths ?? []).forEach((p, i) =>
     steps.push({ op: Op.readonly, target: p, optional: true, what: `linux.readonlyPaths[${i}]: make ${p} read-only` }));
   (linux.maskedPaths ?? []).forEach((p, i) =>
@@ -78,7 +120,43 @@ function rootfsSteps(spec: Spec, bundle: string, rootfs: string, ns: NamespacePl
   return steps;
 }
 
-export function prepareInit(spec: Spec, bundle: string, id: string, options: CreateOptions): PreparedInit {
+/** A generous size for the state texts: they are sent once the pid is known. */
+function messageSize(spec: Spec, bundle: string, id: string): number {
+  return 3 * (512 + id.length + bundle.length + JSON.stringify(spec.annotations ?? {}).length
+    + (spec.linux?.seccomp?.listenerMetadata?.length ?? 0));
+}
+
+function consoleSocket(spec: Spec, options: LinuxCreateOptions, fds: number[]): number {
+  if (!spec.process?.terminal) return -1;
+  if (options.consoleSocketFd !== undefined) return options.consoleSocketFd;
+  if (!options.consoleSocket) {
+    throw new SpecError('process.terminal', 'a terminal needs a console socket to send it to (--console-socket)');
+  }
+  try {
+    fds.push(native.connectUnix(options.consoleSocket));
+  } catch (e) {
+    throw new TsrunError(`console socket ${options.consoleSocket}: ${(e as Error).message}`);
+  }
+  return fds[fds.length - 1];
+}
+
+function listenerSocket(path: string | undefined, fds: number[]): number {
+  if (!path) return -1;
+  try {
+    fds.push(native.connectUnix(path));
+  } catch (e) {
+    throw new SpecError('linux.seccomp.listenerPath', `${path}: ${(e as Error).message}`);
+  }
+  return fds[fds.length - 1];
+}
+
+export function prepareInit(
+  spec: Spec,
+  bundle: string,
+  id: string,
+  options: LinuxCreateOptions,
+  warn: (message: string) => void,
+): PreparedInit {
   const rootfs = rootfsPath(spec, bundle);
   const proc = spec.process;
   if (!proc?.args?.length) throw new SpecError('process.args', 'must name the program to run');
@@ -88,7 +166,10 @@ export function prepareInit(spec: Spec, bundle: string, id: string, options: Cre
   if ((spec.hostname || spec.domainname) && !(spec.linux?.namespaces ?? []).some((n) => n.type === 'uts')) {
     throw new SpecError('hostname', 'setting it needs a uts namespace');
   }
+  checkHooks(spec);
   const ns = planNamespaces(spec);
+  if (ns.created.has('user')) checkIdMappings(spec);
+  const fds: number[] = [];
   try {
     const steps: Step[] = [];
     if (spec.hostname) steps.push({ op: Op.hostname, source: spec.hostname, what: `hostname: set ${spec.hostname}` });
@@ -100,26 +181,44 @@ export function prepareInit(spec: Spec, bundle: string, id: string, options: Cre
 
     const env = processEnv(proc, rootfs);
     const user = processUser(proc);
+    const seccomp = planSeccomp(spec, warn);
     const plan: InitPlan = {
       rootfs,
       cloneFlags: ns.cloneFlags,
       unshareFlags: ns.unshareFlags,
       joins: ns.joins.map(({ fd, nstype }) => ({ fd, nstype })),
       joinPid: ns.joinPid,
+      userns: ns.types.has('user'),
       steps,
       execCandidates: execCandidates(proc, env),
       args: proc.args,
       env,
       ...user,
-      setGroups: true,
+      setGroups: !ns.created.has('user') || setgroupsAllowed(spec),
       stdio: options.stdio ?? [0, 1, 2],
       preserveFds: options.preserveFds ?? 0,
       stateDirFd: -1,
       keyring: options.noNewKeyring ? null : id,
+      caps: capabilitySets(spec, warn),
+      rlimits: rlimits(proc),
+      noNewPrivileges: proc.noNewPrivileges ?? false,
+      personality: personality(spec),
+      ioprio: ioPriority(proc),
+      scheduler: scheduler(proc),
+      seccomp: seccomp && { program: seccomp.program, flags: seccomp.flags, listenerFd: listenerSocket(seccomp.listenerPath, fds) },
+      terminal: proc.terminal ?? false,
+      consoleSocketFd: consoleSocket(spec, options, fds),
+      consoleRows: proc.consoleSize?.height ?? 0,
+      consoleCols: proc.consoleSize?.width ?? 0,
+      createContainerHooks: hooksOf(spec, 'createContainer').map(initHook),
+      startContainerHooks: hooksOf(spec, 'startContainer').map(initHook),
+      runtimeHooks: hooksOf(spec, 'prestart').length + hooksOf(spec, 'createRuntime').length > 0,
+      messageSize: messageSize(spec, bundle, id),
     };
-    return { plan, namespaces: ns };
+    return { plan, namespaces: ns, spec, listenerMetadata: seccomp?.listenerMetadata, fds };
   } catch (e) {
     closeJoins(ns);
+    for (const fd of fds) native.close(fd);
     throw e;
   }
 }

@@ -5,7 +5,11 @@ import { join } from 'node:path';
 import { ContainerExistsError, ContainerNotFoundError, InvalidArgumentError } from '../errors.js';
 import type { Spec } from '../spec/types.js';
 
-export const DEFAULT_ROOT = '/run/tsrun';
+/** /run/tsrun for root; for a rootless caller $XDG_RUNTIME_DIR/tsrun, as runc does. */
+export function defaultRoot(): string {
+  const xdg = process.env.XDG_RUNTIME_DIR;
+  return process.getuid?.() !== 0 && xdg ? join(xdg, 'tsrun') : '/run/tsrun';
+}
 const STATE_FILE = 'state.json';
 
 /** What tsrun keeps about a container between calls. */
@@ -35,7 +39,7 @@ export function checkId(id: string): void {
 }
 
 export class StateStore {
-  constructor(readonly root: string = DEFAULT_ROOT) {}
+  constructor(readonly root: string = defaultRoot()) {}
 
   dir(id: string): string {
     return join(this.root, id);

@@ -8,17 +8,22 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <linux/seccomp.h>
+
 #include <napi.h>
 
 #include "plan.h"
 #include "reactor.h"
+#include "seccomp.h"
 
 namespace tsrun {
 namespace {
@@ -43,20 +48,51 @@ int64_t Int(const Napi::Object& o, const char* key, int64_t fallback = 0) {
   return v.IsNumber() ? v.As<Napi::Number>().Int64Value() : fallback;
 }
 
-size_t CountStrings(const Napi::Object& js) {
-  // Upper bound of the strings Keep() stores, so the arena never moves.
-  size_t n = 8;
-  for (const char* key : {"steps", "execCandidates", "args", "env"}) {
-    Napi::Value v = js.Get(key);
-    if (v.IsArray()) n += v.As<Napi::Array>().Length() * (strcmp(key, "steps") == 0 ? 4 : 1);
-  }
-  return n;
-}
-
 void StringList(Plan& plan, const Napi::Object& js, const char* key, std::vector<char*>& out) {
   Napi::Array a = js.Get(key).As<Napi::Array>();
   for (uint32_t i = 0; i < a.Length(); i++) out.push_back(const_cast<char*>(Keep(plan, a.Get(i))));
   out.push_back(nullptr);
+}
+
+size_t CountStrings(const Napi::Object& js) {
+  // Upper bound of the strings Keep() stores, so the arena never moves.
+  size_t n = 16;
+  for (const char* key : {"steps", "execCandidates", "args", "env"}) {
+    Napi::Value v = js.Get(key);
+    if (v.IsArray()) n += v.As<Napi::Array>().Length() * (strcmp(key, "steps") == 0 ? 4 : 1);
+  }
+  for (const char* key : {"createContainerHooks", "startContainerHooks"}) {
+    Napi::Value v = js.Get(key);
+    if (!v.IsArray()) continue;
+    Napi::Array hooks = v.As<Napi::Array>();
+    for (uint32_t i = 0; i < hooks.Length(); i++) {
+      Napi::Object h = hooks.Get(i).As<Napi::Object>();
+      n += 1 + h.Get("args").As<Napi::Array>().Length() + h.Get("env").As<Napi::Array>().Length();
+    }
+  }
+  return n;
+}
+
+uint64_t U64(const Napi::Value& v) {
+  if (v.IsBigInt()) {
+    bool lossless;
+    return v.As<Napi::BigInt>().Uint64Value(&lossless);
+  }
+  return v.IsNumber() ? static_cast<uint64_t>(v.As<Napi::Number>().Int64Value()) : 0;
+}
+
+void Hooks(Plan& plan, const Napi::Object& js, const char* key, std::vector<Hook>& out) {
+  Napi::Value v = js.Get(key);
+  if (!v.IsArray()) return;
+  Napi::Array hooks = v.As<Napi::Array>();
+  out.resize(hooks.Length());
+  for (uint32_t i = 0; i < hooks.Length(); i++) {
+    Napi::Object h = hooks.Get(i).As<Napi::Object>();
+    out[i].path = Keep(plan, h.Get("path"));
+    StringList(plan, h, "args", out[i].argv);
+    StringList(plan, h, "env", out[i].envp);
+    out[i].timeout = static_cast<int>(Int(h, "timeout"));
+  }
 }
 
 void PlanFromJs(const Napi::Object& js, Plan& plan) {
@@ -65,6 +101,7 @@ void PlanFromJs(const Napi::Object& js, Plan& plan) {
   plan.clone_flags = static_cast<int>(Int(js, "cloneFlags"));
   plan.unshare_flags = static_cast<int>(Int(js, "unshareFlags"));
   plan.join_pid = js.Get("joinPid").ToBoolean();
+  plan.userns = js.Get("userns").ToBoolean();
 
   Napi::Array joins = js.Get("joins").As<Napi::Array>();
   for (uint32_t i = 0; i < joins.Length(); i++) {
@@ -110,6 +147,58 @@ void PlanFromJs(const Napi::Object& js, Plan& plan) {
   plan.preserve_fds = static_cast<int>(Int(js, "preserveFds"));
   plan.state_dir_fd = static_cast<int>(Int(js, "stateDirFd", -1));
   plan.keyring = Keep(plan, js.Get("keyring"));
+
+  Napi::Value caps = js.Get("caps");
+  if (caps.IsObject()) {
+    Napi::Object c = caps.As<Napi::Object>();
+    plan.set_caps = true;
+    plan.cap_bounding = U64(c.Get("bounding"));
+    plan.cap_effective = U64(c.Get("effective"));
+    plan.cap_permitted = U64(c.Get("permitted"));
+    plan.cap_inheritable = U64(c.Get("inheritable"));
+    plan.cap_ambient = U64(c.Get("ambient"));
+    plan.cap_last = static_cast<int>(Int(c, "last", 40));
+  }
+  Napi::Value rlimits = js.Get("rlimits");
+  if (rlimits.IsArray()) {
+    Napi::Array a = rlimits.As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); i++) {
+      Napi::Object r = a.Get(i).As<Napi::Object>();
+      plan.rlimits.push_back({static_cast<int>(Int(r, "resource")), U64(r.Get("soft")), U64(r.Get("hard"))});
+    }
+  }
+  plan.no_new_privs = js.Get("noNewPrivileges").ToBoolean();
+  plan.personality = static_cast<long>(Int(js, "personality", -1));
+  plan.ioprio = static_cast<int>(Int(js, "ioprio", -1));
+  Napi::Value sched = js.Get("scheduler");
+  if (sched.IsObject()) {
+    Napi::Object o = sched.As<Napi::Object>();
+    plan.set_scheduler = true;
+    plan.scheduler.sched_policy = static_cast<unsigned>(Int(o, "policy"));
+    plan.scheduler.sched_flags = U64(o.Get("flags"));
+    plan.scheduler.sched_nice = static_cast<int>(Int(o, "nice"));
+    plan.scheduler.sched_priority = static_cast<unsigned>(Int(o, "priority"));
+    plan.scheduler.sched_runtime = U64(o.Get("runtime"));
+    plan.scheduler.sched_deadline = U64(o.Get("deadline"));
+    plan.scheduler.sched_period = U64(o.Get("period"));
+  }
+  Napi::Value seccomp = js.Get("seccomp");
+  if (seccomp.IsObject()) {
+    Napi::Object o = seccomp.As<Napi::Object>();
+    Napi::Buffer<char> program = o.Get("program").As<Napi::Buffer<char>>();
+    plan.seccomp_program.assign(program.Data(), program.Length());
+    plan.seccomp_flags = static_cast<unsigned>(Int(o, "flags"));
+    plan.seccomp_listener_fd = static_cast<int>(Int(o, "listenerFd", -1));
+  }
+  plan.terminal = js.Get("terminal").ToBoolean();
+  plan.console_socket_fd = static_cast<int>(Int(js, "consoleSocketFd", -1));
+  plan.console_rows = static_cast<unsigned short>(Int(js, "consoleRows"));
+  plan.console_cols = static_cast<unsigned short>(Int(js, "consoleCols"));
+  Hooks(plan, js, "createContainerHooks", plan.create_container_hooks);
+  Hooks(plan, js, "startContainerHooks", plan.start_container_hooks);
+  plan.runtime_hooks = js.Get("runtimeHooks").ToBoolean();
+  // Room for the "go" message: the state texts the hooks and listener get.
+  plan.messages.assign(static_cast<size_t>(Int(js, "messageSize", 4096)) + 1, '\0');
 }
 
 // spawn(plan) -> { pid, syncFd }: clones the container's init. It waits for
@@ -149,15 +238,73 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// send(fd, byte): tells the init to go on.
-Napi::Value SendByte(const Napi::CallbackInfo& info) {
+// send(fd, message): one packet to the init ("go", with the hooks' state).
+Napi::Value SendMessage(const Napi::CallbackInfo& info) {
   int fd = info[0].As<Napi::Number>().Int32Value();
-  char c = static_cast<char>(info[1].As<Napi::Number>().Int32Value());
+  std::string data = info[1].As<Napi::String>().Utf8Value();
+  if (data.empty()) data.push_back('\0');
   ssize_t n;
-  do n = send(fd, &c, 1, MSG_NOSIGNAL);
+  do n = send(fd, data.data(), data.size(), MSG_NOSIGNAL);
   while (n < 0 && errno == EINTR);
-  if (n != 1) ErrnoError(info.Env(), "send", errno).ThrowAsJavaScriptException();
+  if (n != static_cast<ssize_t>(data.size())) ErrnoError(info.Env(), "send", errno).ThrowAsJavaScriptException();
   return info.Env().Undefined();
+}
+
+// socketpair() -> [a, b]: a console socket whose other end this process keeps.
+Napi::Value SocketPair(const Napi::CallbackInfo& info) {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+    ErrnoError(info.Env(), "socketpair", errno).ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  Napi::Array a = Napi::Array::New(info.Env(), 2);
+  a.Set(0u, Napi::Number::New(info.Env(), sv[0]));
+  a.Set(1u, Napi::Number::New(info.Env(), sv[1]));
+  return a;
+}
+
+// connectUnix(path) -> fd: the console socket or seccomp listener of an engine.
+Napi::Value ConnectUnix(const Napi::CallbackInfo& info) {
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  struct sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) {
+    ErrnoError(info.Env(), "connect", ENAMETOOLONG).ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0 || connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    int err = errno;
+    if (fd >= 0) close(fd);
+    ErrnoError(info.Env(), "connect", err).ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  return Napi::Number::New(info.Env(), fd);
+}
+
+// recvFd(socket) -> fd: blocks for one SCM_RIGHTS message (the pty master).
+Napi::Value RecvFd(const Napi::CallbackInfo& info) {
+  int sock = info[0].As<Napi::Number>().Int32Value();
+  char data[256];
+  char control[CMSG_SPACE(sizeof(int))];
+  struct iovec iov = {data, sizeof data};
+  struct msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  ssize_t n;
+  do n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  struct cmsghdr* c = n > 0 ? CMSG_FIRSTHDR(&msg) : nullptr;
+  if (!c || c->cmsg_type != SCM_RIGHTS) {
+    ErrnoError(info.Env(), "recvmsg", n < 0 ? errno : EBADMSG).ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  int fd;
+  memcpy(&fd, CMSG_DATA(c), sizeof fd);
+  return Napi::Number::New(info.Env(), fd);
 }
 
 // readReport(fd) -> report | null (nothing yet) | false (the init is gone).
@@ -231,6 +378,16 @@ Napi::Value WaitPid(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// setWinsize(fd, rows, cols): resizes a pty.
+Napi::Value SetWinsize(const Napi::CallbackInfo& info) {
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  struct winsize ws = {};
+  ws.ws_row = static_cast<unsigned short>(info[1].As<Napi::Number>().Uint32Value());
+  ws.ws_col = static_cast<unsigned short>(info[2].As<Napi::Number>().Uint32Value());
+  if (ioctl(fd, TIOCSWINSZ, &ws) != 0) ErrnoError(info.Env(), "ioctl(TIOCSWINSZ)", errno).ThrowAsJavaScriptException();
+  return info.Env().Undefined();
+}
+
 Napi::Value Mkfifo(const Napi::CallbackInfo& info) {
   std::string path = info[0].As<Napi::String>().Utf8Value();
   mode_t mode = static_cast<mode_t>(info[1].As<Napi::Number>().Uint32Value());
@@ -261,17 +418,25 @@ Napi::Object Constants(Napi::Env env) {
   C(OP_SYMLINK); C(OP_PIVOT); C(OP_MASK); C(OP_READONLY); C(OP_HOSTNAME); C(OP_DOMAINNAME);
   C(OP_CHDIR); C(OP_WRITE_FILE);
   C(ROOT_HOST); C(ROOT_CONTAINER); C(CREATE_NONE); C(CREATE_DIR); C(CREATE_FILE);
-  C(REPORT_READY); C(REPORT_ERROR); C(REPORT_PID);
+  C(REPORT_READY); C(REPORT_ERROR); C(REPORT_PID); C(REPORT_HOOKS);
   C(PHASE_STEP); C(PHASE_SYNC); C(PHASE_SETNS); C(PHASE_UNSHARE); C(PHASE_FORK);
   C(PHASE_SETSID); C(PHASE_EXEC_LOOKUP); C(PHASE_FIFO); C(PHASE_USER); C(PHASE_KEYRING);
-  C(PHASE_STDIO); C(PHASE_EXEC);
+  C(PHASE_STDIO); C(PHASE_EXEC); C(PHASE_RLIMIT); C(PHASE_PERSONALITY);
+  C(PHASE_IOPRIO); C(PHASE_SCHEDULER); C(PHASE_NNP);
+  C(PHASE_CAPS); C(PHASE_SECCOMP); C(PHASE_TERMINAL); C(PHASE_HOOK_CREATE); C(PHASE_HOOK_START);
+  C(SECCOMP_FILTER_FLAG_TSYNC); C(SECCOMP_FILTER_FLAG_LOG); C(SECCOMP_FILTER_FLAG_SPEC_ALLOW);
+  C(SECCOMP_FILTER_FLAG_NEW_LISTENER);
 #undef C
   return c;
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("spawn", Napi::Function::New(env, Spawn));
-  exports.Set("send", Napi::Function::New(env, SendByte));
+  exports.Set("send", Napi::Function::New(env, SendMessage));
+  exports.Set("socketpair", Napi::Function::New(env, SocketPair));
+  exports.Set("connectUnix", Napi::Function::New(env, ConnectUnix));
+  exports.Set("recvFd", Napi::Function::New(env, RecvFd));
+  exports.Set("setWinsize", Napi::Function::New(env, SetWinsize));
   exports.Set("readReport", Napi::Function::New(env, ReadReport));
   exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen));
   exports.Set("pidfdSignal", Napi::Function::New(env, PidfdSignal));
@@ -282,6 +447,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("strerror", Napi::Function::New(env, StrError));
   exports.Set("constants", Constants(env));
   InitReactor(env, exports);
+  InitSeccomp(env, exports);
   return exports;
 }
 

@@ -1,24 +1,22 @@
 // The container's init between clone() and execve(). It runs in a child of the
 // multi-threaded Node process, so it uses only async-signal-safe calls: raw
 // syscalls, stack buffers, and the plan that was built before the fork.
+// The order of the work follows runc's init.
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
+#include <limits.h>
+#include <linux/keyctl.h>
 #include <sched.h>
+#include <grp.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include <grp.h>
-#include <limits.h>
-#include <linux/keyctl.h>
 
-#include "plan.h"
+#include "child.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -36,299 +34,12 @@ void Send(const Report& r) {
   while (n < 0 && errno == EINTR);
 }
 
-[[noreturn]] void Fail(int phase, int index) {
-  Report r = {REPORT_ERROR, phase, index, errno, 0};
-  Send(r);
-  _exit(1);
-}
-
-// "/proc/self/fd/N": how mount(2) and friends reach an fd found safely.
-void FdPath(char* buf, int fd) {
-  static const char prefix[] = "/proc/self/fd/";
-  memcpy(buf, prefix, sizeof prefix - 1);
-  char digits[16];
-  int n = 0;
-  do digits[n++] = static_cast<char>('0' + fd % 10);
-  while ((fd /= 10) > 0);
-  char* p = buf + sizeof prefix - 1;
-  while (n > 0) *p++ = digits[--n];
-  *p = '\0';
-}
-
-int OpenInRootOnce(int rootfd, const char* path) {
-  struct open_how how = {};
-  how.flags = O_PATH | O_CLOEXEC;
-  // Symlinks resolve as if rootfd were "/": a link can never lead outside.
-  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  long fd;
-  do fd = syscall(SYS_openat2, rootfd, path, &how, sizeof how);
-  while (fd < 0 && errno == EAGAIN);
-  return static_cast<int>(fd);
-}
-
-// Opens path inside rootfd (O_PATH), creating missing components as
-// directories and the last one as `create` says.
-int OpenInRoot(int rootfd, const char* path, int create) {
-  int fd = OpenInRootOnce(rootfd, path);
-  if (fd >= 0 || errno != ENOENT || create == CREATE_NONE) return fd;
-
-  size_t len = strlen(path);
-  if (len >= PATH_MAX) {
-    errno = ENAMETOOLONG;
-    return -1;
-  }
-  char prefix[PATH_MAX];
-  int parent = OpenInRootOnce(rootfd, "/");
-  if (parent < 0) return -1;
-  size_t i = 0;
-  for (;;) {
-    while (path[i] == '/') i++;
-    if (path[i] == '\0') return parent;
-    size_t start = i;
-    while (path[i] != '\0' && path[i] != '/') i++;
-    size_t end = i;
-    while (path[i] == '/') i++;
-    bool last = path[i] == '\0';
-
-    memcpy(prefix, path, end);
-    prefix[end] = '\0';
-    int next = OpenInRootOnce(rootfd, prefix);
-    if (next < 0 && errno == ENOENT) {
-      char name[NAME_MAX + 1];
-      size_t n = end - start;
-      if (n > NAME_MAX) n = NAME_MAX;
-      memcpy(name, path + start, n);
-      name[n] = '\0';
-      int r;
-      if (last && create == CREATE_FILE) {
-        r = openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
-        if (r >= 0) close(r);
-      } else {
-        r = mkdirat(parent, name, 0755);
-      }
-      if (r < 0 && errno != EEXIST) {
-        int e = errno;
-        close(parent);
-        errno = e;
-        return -1;
-      }
-      next = OpenInRootOnce(rootfd, prefix);
-    }
-    int e = errno;
-    close(parent);
-    if (next < 0) {
-      errno = e;
-      return -1;
-    }
-    parent = next;
-  }
-}
-
-// Splits "/a/b/c" into the parent fd (created as needed) and "c".
-int OpenParentInRoot(int rootfd, const char* path, char* base) {
-  const char* slash = strrchr(path, '/');
-  const char* name = slash ? slash + 1 : path;
-  size_t n = strlen(name);
-  if (n == 0 || n > NAME_MAX) {
-    errno = EINVAL;
-    return -1;
-  }
-  memcpy(base, name, n + 1);
-  char dir[PATH_MAX];
-  size_t dlen = slash ? static_cast<size_t>(slash - path) : 0;
-  if (dlen >= sizeof dir) {
-    errno = ENAMETOOLONG;
-    return -1;
-  }
-  memcpy(dir, path, dlen);
-  dir[dlen] = '\0';
-  return OpenInRoot(rootfd, dlen ? dir : "/", CREATE_DIR);
-}
-
-// The flags a remount must keep: in a user namespace the kernel refuses to
-// clear nosuid, nodev, noexec or atime flags that were locked.
-unsigned long LockedFlags(const char* path) {
-  struct statvfs st;
-  if (statvfs(path, &st) != 0) return 0;
-  unsigned long flags = 0;
-  if (st.f_flag & ST_NOSUID) flags |= MS_NOSUID;
-  if (st.f_flag & ST_NODEV) flags |= MS_NODEV;
-  if (st.f_flag & ST_NOEXEC) flags |= MS_NOEXEC;
-  if (st.f_flag & ST_NOATIME) flags |= MS_NOATIME;
-  if (st.f_flag & ST_NODIRATIME) flags |= MS_NODIRATIME;
-  if (st.f_flag & ST_RELATIME) flags |= MS_RELATIME;
-  return flags;
-}
-
-int Remount(const char* path, unsigned long flags) {
-  if (mount("", path, nullptr, flags | MS_REMOUNT, nullptr) == 0) return 0;
-  if (errno != EPERM) return -1;
-  return mount("", path, nullptr, flags | MS_REMOUNT | LockedFlags(path), nullptr);
-}
-
-// The root that ROOT_CONTAINER targets resolve in. Reopened after a host-side
-// mount so that it sees the rootfs bind mount, and after pivot_root.
-struct Root {
-  const char* rootfs;
-  int fd = -1;
-
-  int Get() {
-    if (fd < 0) fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    return fd;
-  }
-  void Reset() {
-    if (fd >= 0) close(fd);
-    fd = -1;
-  }
-};
-
-int PivotRoot(const char* rootfs, bool move) {
-  if (move) {
-    // --no-pivot: for a rootfs on a filesystem where pivot_root cannot work.
-    if (chdir(rootfs) != 0) return -1;
-    if (mount(rootfs, "/", nullptr, MS_MOVE, nullptr) != 0) return -1;
-    if (chroot(".") != 0) return -1;
-    return chdir("/");
-  }
-  int oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-  if (oldroot < 0) return -1;
-  int newroot = open(rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-  if (newroot < 0) return -1;
-  // pivot_root(".", ".") stacks the old root on the new one; detaching it
-  // then leaves only the container's tree, with no directory to hold it.
-  if (fchdir(newroot) != 0) return -1;
-  if (syscall(SYS_pivot_root, ".", ".") != 0) return -1;
-  if (fchdir(oldroot) != 0) return -1;
-  if (mount("", ".", nullptr, MS_SLAVE | MS_REC, nullptr) != 0) return -1;
-  if (umount2(".", MNT_DETACH) != 0) return -1;
-  close(oldroot);
-  close(newroot);
-  return chdir("/");
-}
-
-int WriteAll(int fd, const char* data) {
-  size_t len = strlen(data);
-  while (len > 0) {
-    ssize_t n = write(fd, data, len);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return -1;
-    }
-    data += n;
-    len -= static_cast<size_t>(n);
-  }
-  return 0;
-}
-
-// Runs one step; returns -1 with errno set on failure.
-int RunStep(const Step& s, Root& root, const Plan& plan) {
-  char fdpath[64];
-  int fd = -1;
-  const char* target = s.target;
-  bool in_root = s.root == ROOT_CONTAINER;
-
-  auto resolve = [&](int create) -> int {
-    if (!in_root) return 0;
-    int rootfd = root.Get();
-    if (rootfd < 0) return -1;
-    fd = OpenInRoot(rootfd, s.target, create);
-    if (fd < 0) return -1;
-    FdPath(fdpath, fd);
-    target = fdpath;
-    return 0;
-  };
-  auto done = [&](int rc) {
-    int e = errno;
-    if (fd >= 0) close(fd);
-    fd = -1;
-    errno = e;
-    if (rc != 0 && s.optional && errno == ENOENT) return 0;
-    return rc;
-  };
-
-  switch (s.op) {
-    case OP_MOUNT:
-      if (resolve(s.create) != 0) return done(-1);
-      if (mount(s.source, target, s.fstype, s.flags, s.data) != 0) return done(-1);
-      if (!in_root) root.Reset();
-      return done(0);
-    case OP_REMOUNT:
-      if (resolve(CREATE_NONE) != 0) return done(-1);
-      return done(Remount(target, s.flags));
-    case OP_PROPAGATION:
-      if (resolve(CREATE_NONE) != 0) return done(-1);
-      return done(mount("", target, nullptr, s.flags, nullptr));
-    case OP_PRIVATE_PARENT: {
-      // Walk up from the rootfs to the mount point that holds it.
-      char path[PATH_MAX];
-      size_t len = strlen(s.target);
-      if (len >= sizeof path) {
-        errno = ENAMETOOLONG;
-        return -1;
-      }
-      memcpy(path, s.target, len + 1);
-      for (;;) {
-        if (mount("", path, nullptr, MS_PRIVATE, nullptr) == 0) return 0;
-        if (errno != EINVAL || strcmp(path, "/") == 0) return -1;
-        char* slash = strrchr(path, '/');
-        if (slash == path) path[1] = '\0';
-        else *slash = '\0';
-      }
-    }
-    case OP_MKNOD:
-    case OP_SYMLINK: {
-      char base[NAME_MAX + 1];
-      fd = OpenParentInRoot(root.Get(), s.target, base);
-      if (fd < 0) return done(-1);
-      int rc = s.op == OP_SYMLINK ? symlinkat(s.source, fd, base)
-                                  : mknodat(fd, base, s.mode, s.dev);
-      if (rc != 0 && errno != EEXIST) return done(-1);
-      if (s.op == OP_MKNOD && fchownat(fd, base, s.uid, s.gid, AT_SYMLINK_NOFOLLOW) != 0)
-        return done(-1);
-      return done(0);
-    }
-    case OP_PIVOT:
-      root.Reset();
-      if (PivotRoot(s.target, s.flags != 0) != 0) return -1;
-      root.rootfs = "/";
-      return 0;
-    case OP_MASK: {
-      if (resolve(CREATE_NONE) != 0) return done(-1);
-      struct stat st;
-      if (fstat(fd, &st) != 0) return done(-1);
-      if (S_ISDIR(st.st_mode))
-        return done(mount("tmpfs", target, "tmpfs", MS_RDONLY, nullptr));
-      return done(mount("/dev/null", target, nullptr, MS_BIND, nullptr));
-    }
-    case OP_READONLY:
-      if (resolve(CREATE_NONE) != 0) return done(-1);
-      if (mount(target, target, nullptr, MS_BIND | MS_REC, nullptr) != 0) return done(-1);
-      // Remount through a fresh lookup: the old fd is below the new mount.
-      done(0);
-      if (resolve(CREATE_NONE) != 0) return done(-1);
-      return done(Remount(target, MS_BIND | MS_REC | MS_RDONLY));
-    case OP_HOSTNAME:
-      return sethostname(s.source, strlen(s.source));
-    case OP_DOMAINNAME:
-      return setdomainname(s.source, strlen(s.source));
-    case OP_CHDIR:
-      if (resolve(CREATE_DIR) != 0) return done(-1);
-      if (in_root) return done(fchdir(fd));
-      return chdir(target);
-    case OP_WRITE_FILE: {
-      if (resolve(CREATE_NONE) != 0) return done(-1);
-      int wfd = open(target, O_WRONLY | O_CLOEXEC);
-      if (wfd < 0) return done(-1);
-      int rc = WriteAll(wfd, s.source);
-      int e = errno;
-      close(wfd);
-      errno = e;
-      return done(rc);
-    }
-  }
-  (void)plan;
-  errno = EINVAL;
-  return -1;
+// Waits for the parent's next message (a "go"); its bytes land in buf.
+void Receive(char* buf, size_t size) {
+  ssize_t n;
+  do n = recv(g_sync, buf, size, 0);
+  while (n < 0 && errno == EINTR);
+  if (n <= 0) _exit(1);
 }
 
 // The first candidate that is an executable regular file, as PATH lookup does.
@@ -396,7 +107,7 @@ int SetupStdio(const Plan& plan) {
   int moved[3];
   int floor = 3 + plan.preserve_fds;
   for (int i = 0; i < 3; i++) {
-    if (plan.stdio[i] == i) {
+    if (plan.terminal || plan.stdio[i] == i) {
       // Node marks its own stdio close-on-exec; the program must keep it.
       moved[i] = -1;
       if (fcntl(i, F_SETFD, 0) != 0) return -1;
@@ -416,7 +127,20 @@ int SetupStdio(const Plan& plan) {
   return 0;
 }
 
+
 }  // namespace
+
+[[noreturn]] void Fail(int phase, int index) {
+  Report r = {REPORT_ERROR, phase, index, errno, 0};
+  Send(r);
+  _exit(1);
+}
+
+[[noreturn]] void FailStatus(int phase, int index, int status) {
+  Report r = {REPORT_ERROR, phase, index, 0, status};
+  Send(r);
+  _exit(1);
+}
 
 [[noreturn]] void RunInit(const Plan& plan, int sync_fd) {
   g_sync = sync_fd;
@@ -434,20 +158,24 @@ int SetupStdio(const Plan& plan) {
 
   // Device nodes and directories get exactly the modes the plan asks for.
   umask(0);
-
-  // No other process may ptrace us or open /proc/<pid>/exe before execve.
+  // The parent says "go" once cgroups and id maps are in place; the message
+  // carries the state texts for the hooks (our copy of the plan is private).
+  char* messages = const_cast<char*>(plan.messages.data());
+  Receive(messages, plan.messages.size() - 1);
+  // From here no other process may ptrace us or open /proc/<pid>/exe before
+  // execve. (Until "go" an unprivileged parent must write our id maps.)
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-
-  // The parent says "go" once cgroups and id maps are in place.
-  char go;
-  ssize_t n;
-  do n = read(sync_fd, &go, 1);
-  while (n < 0 && errno == EINTR);
-  if (n != 1) _exit(1);
 
   for (size_t i = 0; i < plan.joins.size(); i++) {
     if (setns(plan.joins[i].fd, plan.joins[i].nstype) != 0) Fail(PHASE_SETNS, static_cast<int>(i));
     close(plan.joins[i].fd);
+  }
+  if (plan.userns) {
+    // Our ids were fixed before the maps existed: take the namespace's root
+    // so that the files we create (devpts, tmpfs) have a mapped owner.
+    if (plan.set_groups && setgroups(0, nullptr) != 0) Fail(PHASE_USER, 0);
+    if (setresgid(0, 0, 0) != 0) Fail(PHASE_USER, 1);
+    if (setresuid(0, 0, 0) != 0) Fail(PHASE_USER, 2);
   }
   if (plan.unshare_flags && unshare(plan.unshare_flags) != 0) Fail(PHASE_UNSHARE, 0);
 
@@ -463,14 +191,36 @@ int SetupStdio(const Plan& plan) {
     }
   }
 
+  if (plan.runtime_hooks) {
+    // prestart and createRuntime hooks run in the runtime, seeing our namespaces.
+    Report r = {REPORT_HOOKS, 0, 0, 0, 0};
+    Send(r);
+    char resume;
+    Receive(&resume, 1);
+  }
+
   if (setsid() < 0) Fail(PHASE_SETSID, 0);
   if (plan.keyring && JoinKeyring(plan.keyring) != 0) Fail(PHASE_KEYRING, 0);
 
-  Root root{plan.rootfs};
+  // The rootfs program, with the createContainer hooks just before pivot_root.
+  size_t pivot = plan.steps.size();
   for (size_t i = 0; i < plan.steps.size(); i++) {
-    if (RunStep(plan.steps[i], root, plan) != 0) Fail(PHASE_STEP, static_cast<int>(i));
+    if (plan.steps[i].op == OP_PIVOT) pivot = i;
   }
+  RootState root{plan.rootfs};
+  int failed = RunSteps(plan, 0, pivot, root);
+  if (failed >= 0) Fail(PHASE_STEP, failed);
+  RunHooks(plan, plan.create_container_hooks, PHASE_HOOK_CREATE, 0);
+  failed = RunSteps(plan, pivot, plan.steps.size(), root);
+  if (failed >= 0) Fail(PHASE_STEP, failed);
   root.Reset();
+
+  SetupTerminal(plan);
+  ApplyPreStartAttributes(plan);
+  // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the
+  // user switch. With it, as late as possible, so the filter sees only the program.
+  if (!plan.no_new_privs) ApplySeccomp(plan);
+  SwitchUser(plan);
 
   int exe = FindExecutable(plan);
   if (exe < 0) Fail(PHASE_EXEC_LOOKUP, 0);
@@ -479,12 +229,10 @@ int SetupStdio(const Plan& plan) {
   Send(ready);
 
   if (plan.state_dir_fd >= 0 && WaitForStart(plan.state_dir_fd) != 0) Fail(PHASE_FIFO, 0);
+  if (plan.no_new_privs) ApplySeccomp(plan);
+  RunHooks(plan, plan.start_container_hooks, PHASE_HOOK_START, 1);
 
   umask(static_cast<mode_t>(plan.umask));
-  if (plan.set_groups && setgroups(plan.groups.size(), plan.groups.data()) != 0) Fail(PHASE_USER, 0);
-  if (setresgid(plan.gid, plan.gid, plan.gid) != 0) Fail(PHASE_USER, 1);
-  if (setresuid(plan.uid, plan.uid, plan.uid) != 0) Fail(PHASE_USER, 2);
-
   if (SetupStdio(plan) != 0) Fail(PHASE_STDIO, 0);
   // Nothing of the runtime's reaches the program but stdio and preserved fds.
   syscall(SYS_close_range, 3 + plan.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);

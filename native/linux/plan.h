@@ -56,6 +56,31 @@ struct Step {
   gid_t gid = 0;
 };
 
+struct Hook {
+  const char* path = nullptr;
+  std::vector<char*> argv;  // NULL-terminated
+  std::vector<char*> envp;  // NULL-terminated
+  int timeout = 0;          // seconds; 0: none
+};
+
+struct Rlimit {
+  int resource;
+  unsigned long long soft;
+  unsigned long long hard;
+};
+
+// sched_setattr(2)'s struct, field for field.
+struct SchedAttr {
+  unsigned int size;
+  unsigned int sched_policy;
+  unsigned long long sched_flags;
+  int sched_nice;
+  unsigned int sched_priority;
+  unsigned long long sched_runtime;
+  unsigned long long sched_deadline;
+  unsigned long long sched_period;
+};
+
 struct JoinNamespace {
   int fd;
   int nstype;
@@ -65,6 +90,7 @@ struct Plan {
   const char* rootfs = nullptr;        // host path of the root filesystem
   int clone_flags = 0;                 // CLONE_NEW* created by clone()
   int unshare_flags = 0;               // created after "go": cgroup, time
+  bool userns = false;                 // in a user namespace: become its root first
   std::vector<JoinNamespace> joins;    // opened before the fork
   bool join_pid = false;               // a pid namespace joined: fork once more
   std::vector<Step> steps;
@@ -80,6 +106,41 @@ struct Plan {
   int preserve_fds = 0;
   int state_dir_fd = -1;               // holds exec.fifo; -1: start at once
   const char* keyring = nullptr;       // session keyring name; nullptr: keep
+
+  // Process attributes (process.*), applied in runc's order.
+  bool set_caps = false;
+  unsigned long long cap_bounding = 0, cap_effective = 0, cap_permitted = 0,
+                     cap_inheritable = 0, cap_ambient = 0;
+  int cap_last = 40;                   // the highest capability the kernel knows
+  std::vector<Rlimit> rlimits;
+  bool no_new_privs = false;
+  const char* oom_score_adj = nullptr; // text for /proc/self/oom_score_adj
+  long personality = -1;
+  int ioprio = -1;
+  bool set_scheduler = false;
+  SchedAttr scheduler = {};
+  const char* apparmor_profile = nullptr;
+  const char* selinux_label = nullptr;
+
+  // Seccomp: a compiled BPF program (struct sock_filter[]), loaded last.
+  std::string seccomp_program;
+  unsigned int seccomp_flags = 0;
+  int seccomp_listener_fd = -1;        // connected to listenerPath: gets the notify fd
+
+  // Terminal: a pty made inside the container, its master sent over this socket.
+  bool terminal = false;
+  int console_socket_fd = -1;
+  unsigned short console_rows = 0, console_cols = 0;
+
+  // Hooks run by the init itself (in the container's namespaces).
+  std::vector<Hook> create_container_hooks;
+  std::vector<Hook> start_container_hooks;
+  // Pause after the namespaces exist, so the parent can run prestart and
+  // createRuntime hooks, which must see them.
+  bool runtime_hooks = false;
+  // Filled from the parent's "go" message: NUL-separated state texts for the
+  // hooks (createContainer, startContainer) and the seccomp listener.
+  std::vector<char> messages;
   // Owns the bytes the pointers above point into.
   std::vector<std::string> strings;
 };
@@ -89,6 +150,7 @@ enum ReportKind : int {
   REPORT_READY = 1,   // set up, waiting for start
   REPORT_ERROR = 2,   // failed; phase/index/err say where
   REPORT_PID = 3,     // the pid of the init forked after joining a pid namespace
+  REPORT_HOOKS = 4,   // namespaces exist: the parent runs its hooks, then says "go"
 };
 
 // Where an error happened, when it is not a step.
@@ -105,6 +167,16 @@ enum Phase : int {
   PHASE_KEYRING,
   PHASE_STDIO,
   PHASE_EXEC,
+  PHASE_RLIMIT,       // index = rlimit index
+  PHASE_PERSONALITY,
+  PHASE_IOPRIO,
+  PHASE_SCHEDULER,
+  PHASE_NNP,
+  PHASE_CAPS,         // index: 0 bounding, 1 keepcaps, 2 capset, 3 ambient
+  PHASE_SECCOMP,      // index: 0 load, 1 send listener
+  PHASE_TERMINAL,     // index: 0 open pty, 1 console, 2 send, 3 stdio
+  PHASE_HOOK_CREATE,  // index = hook index
+  PHASE_HOOK_START,   // index = hook index
 };
 
 struct Report {

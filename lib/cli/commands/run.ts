@@ -7,10 +7,11 @@ import type { ExitStatus } from '../../container/types.js';
 import { command, failed, validateId } from '../args.js';
 import * as log from '../log.js';
 import { bundleOf, createFlags, createOptions } from './create.js';
+import { relayConsole } from '../console.js';
 
 // What a supervisor may send us and the container should get instead. Not
 // SIGCHLD/SIGPIPE (ours), nor those Node cannot catch (SIGKILL, SIGSTOP, faults).
-const FORWARDED = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGALRM', 'SIGTSTP',
+const FORWARDED = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGTSTP',
   'SIGTTIN', 'SIGTTOU', 'SIGCONT', 'SIGVTALRM', 'SIGPWR', 'SIGIO', 'SIGXCPU', 'SIGXFSZ'] as const;
 
 const noop = () => {};
@@ -29,7 +30,7 @@ export default command({
     let c: Container | undefined;
     let exited: Promise<ExitStatus | null> | undefined;
     try {
-      c = await new Runtime(g.runtime).create(validateId(id!), bundleOf(o), createOptions(o));
+      c = await new Runtime(g.runtime).create(validateId(id!), bundleOf(o), { ...createOptions(o), openConsole: !o.detach });
       if (signals) {
         // Subscribed before start: a program that exits at once is not missed.
         exited = c.wait();
@@ -42,14 +43,18 @@ export default command({
       throw failed('run', e);
     }
     if (!signals || !exited) return 0;
+    const console = c.console === null ? null : relayConsole(c);
     try {
       signals.target(c.pid);
       const status = await exited;
+      // The last output may still be in the pty: read it up to the hang-up.
+      if (console) await Promise.race([console.done, new Promise((r) => setTimeout(r, 500))]);
       if (!status) throw new Error('exit status of the container init is unknown');
       return status.status;
     } catch (e) {
       throw failed('run', e);
     } finally {
+      console?.stop();
       signals.stop();
       // A failed cleanup is reported but does not replace the container's status (runc: destroy logs).
       if (!o.keep) await c.delete({ force: true }).catch((e: unknown) => log.error(log.describe(e)));

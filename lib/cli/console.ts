@@ -1,0 +1,41 @@
+// `tsrun run` in the foreground with process.terminal: the pty master comes
+// to us and we relay it to and from our own terminal, as runc does.
+import { createRequire } from 'node:module';
+import type { Container } from '../container/container.js';
+
+const require = createRequire(import.meta.url);
+
+/** Starts relaying; the promise resolves once the container side has hung up. */
+export function relayConsole(c: Container): { done: Promise<void>; stop(): void } {
+  const tty = require('node:tty') as typeof import('node:tty');
+  const fd = c.console!;
+  const fromContainer = new tty.ReadStream(fd);
+  const toContainer = new tty.WriteStream(fd);
+  const stdin = process.stdin;
+  const raw = stdin.isTTY === true;
+  if (raw) stdin.setRawMode(true);
+  const resize = () => {
+    if (process.stdout.isTTY) c.resizeConsole(process.stdout.rows, process.stdout.columns).catch(() => {});
+  };
+  resize();
+  process.on('SIGWINCH', resize);
+  stdin.pipe(toContainer);
+  fromContainer.pipe(process.stdout);
+  // Reading a master whose slave is closed fails with EIO: that is the end.
+  const done = new Promise<void>((resolve) => {
+    fromContainer.on('error', () => resolve());
+    fromContainer.on('end', () => resolve());
+    fromContainer.on('close', () => resolve());
+  });
+  return {
+    done,
+    stop() {
+      process.off('SIGWINCH', resize);
+      stdin.unpipe(toContainer);
+      if (raw) stdin.setRawMode(false);
+      stdin.pause();
+      fromContainer.destroy();
+      toContainer.destroy();
+    },
+  };
+}

@@ -1,0 +1,97 @@
+// hooks: prestart, createRuntime, poststart and poststop run here, in the
+// runtime's namespaces; createContainer and startContainer are run by the
+// init itself, in the container's (see native/linux/process.cc). Each gets the
+// container's state as JSON on stdin.
+import { accessSync, constants } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Spec } from '../spec/types.js';
+import { SpecError } from '../spec/errors.js';
+import { TsrunError } from '../errors.js';
+import { native } from './native.js';
+import { constants as osConstants } from 'node:os';
+
+export type HookKind = 'prestart' | 'createRuntime' | 'createContainer' | 'startContainer' | 'poststart' | 'poststop';
+type Hook = NonNullable<NonNullable<Spec['hooks']>['prestart']>[number];
+
+/** The hooks of one kind, with their config field for messages. */
+export function hooksOf(spec: Spec, kind: HookKind): Hook[] {
+  return spec.hooks?.[kind] ?? [];
+}
+
+/** A hook that cannot run is an error at create, not when its time comes. */
+export function checkHooks(spec: Spec): void {
+  for (const kind of Object.keys(spec.hooks ?? {}) as HookKind[]) {
+    hooksOf(spec, kind).forEach((h, i) => {
+      // createContainer and startContainer paths resolve later, inside the container.
+      if (kind === 'startContainer') return;
+      try {
+        accessSync(h.path, constants.X_OK);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        throw new SpecError(`hooks.${kind}[${i}].path`, `${h.path}: ${code === 'ENOENT' ? 'no such file or directory' : 'not executable'}`);
+      }
+    });
+  }
+}
+
+/** The init's form of a hook: argv and env as it execs them. */
+export function initHook(h: Hook): { path: string; args: string[]; env: string[]; timeout: number } {
+  return { path: h.path, args: h.args?.length ? h.args : [h.path], env: h.env ?? [], timeout: h.timeout ?? 0 };
+}
+
+/** How a hook the init ran failed: its wait status, or an errno (ETIMEDOUT, ...). */
+export function describeInitHookFailure(spec: Spec, kind: HookKind, index: number, status: number, errno: number): string {
+  const h = hooksOf(spec, kind)[index];
+  let why: string;
+  if (status !== 0) why = status & 0x7f ? `killed by signal ${status & 0x7f}` : `exit status ${(status >> 8) & 0xff}`;
+  else if (errno === osConstants.errno.ETIMEDOUT) why = `timed out after ${h?.timeout}s`;
+  else why = native.strerror(errno);
+  return `hooks.${kind}[${index}] (${h?.path}): ${why}`;
+}
+
+// child_process only when a container has hooks: the CLI's start path stays lean.
+const require = createRequire(import.meta.url);
+
+function runHook(h: Hook, field: string, state: string): Promise<void> {
+  const { spawn } = require('node:child_process') as typeof import('node:child_process');
+  return new Promise((resolve, reject) => {
+    const args = h.args?.length ? h.args : [h.path];
+    const child = spawn(h.path, args.slice(1), {
+      argv0: args[0],
+      env: Object.fromEntries((h.env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])),
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    let timedOut = false;
+    const timer = h.timeout ? setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, h.timeout * 1000) : undefined;
+    child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stdin!.on('error', () => {}); // a hook need not read its stdin
+    child.stdin!.end(state);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(new TsrunError(`${field} (${h.path}): ${e.message}`));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) return resolve();
+      const why = timedOut ? `timed out after ${h.timeout}s` : signal ? `killed by ${signal}` : `exit status ${code}`;
+      reject(new TsrunError(`${field} (${h.path}): ${why}${stderr.trim() ? `: ${stderr.trim()}` : ''}`));
+    });
+  });
+}
+
+/** Runs the hooks of a kind in order; the first failure is thrown. */
+export async function runHooks(spec: Spec, kind: HookKind, state: object): Promise<void> {
+  const text = JSON.stringify(state);
+  const hooks = hooksOf(spec, kind);
+  for (let i = 0; i < hooks.length; i++) await runHook(hooks[i], `hooks.${kind}[${i}]`, text);
+}
+
+/** poststart and poststop: a failure is only a warning, as the spec says. */
+export async function runHooksWarning(spec: Spec, kind: HookKind, state: object, warn: (m: string) => void): Promise<void> {
+  try {
+    await runHooks(spec, kind, state);
+  } catch (e) {
+    warn((e as Error).message);
+  }
+}

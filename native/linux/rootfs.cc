@@ -1,0 +1,309 @@
+// Rootfs operations of the container's init: the step program that lib/linux
+// composes (mounts, device nodes, links, pivot_root, masks). Child-side code:
+// async-signal-safe calls only (see init.cc).
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "child.h"
+
+namespace tsrun {
+namespace {
+
+// "/proc/self/fd/N": how mount(2) and friends reach an fd found safely.
+}  // namespace
+
+void FdPath(char* buf, int fd) {
+  static const char prefix[] = "/proc/self/fd/";
+  memcpy(buf, prefix, sizeof prefix - 1);
+  char digits[16];
+  int n = 0;
+  do digits[n++] = static_cast<char>('0' + fd % 10);
+  while ((fd /= 10) > 0);
+  char* p = buf + sizeof prefix - 1;
+  while (n > 0) *p++ = digits[--n];
+  *p = '\0';
+}
+
+namespace {
+
+int OpenInRootOnce(int rootfd, const char* path) {
+  struct open_how how = {};
+  how.flags = O_PATH | O_CLOEXEC;
+  // Symlinks resolve as if rootfd were "/": a link can never lead outside.
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  long fd;
+  do fd = syscall(SYS_openat2, rootfd, path, &how, sizeof how);
+  while (fd < 0 && errno == EAGAIN);
+  return static_cast<int>(fd);
+}
+
+// Opens path inside rootfd (O_PATH), creating missing components as
+// directories and the last one as `create` says.
+int OpenInRoot(int rootfd, const char* path, int create) {
+  int fd = OpenInRootOnce(rootfd, path);
+  if (fd >= 0 || errno != ENOENT || create == CREATE_NONE) return fd;
+
+  size_t len = strlen(path);
+  if (len >= PATH_MAX) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  char prefix[PATH_MAX];
+  int parent = OpenInRootOnce(rootfd, "/");
+  if (parent < 0) return -1;
+  size_t i = 0;
+  for (;;) {
+    while (path[i] == '/') i++;
+    if (path[i] == '\0') return parent;
+    size_t start = i;
+    while (path[i] != '\0' && path[i] != '/') i++;
+    size_t end = i;
+    while (path[i] == '/') i++;
+    bool last = path[i] == '\0';
+
+    memcpy(prefix, path, end);
+    prefix[end] = '\0';
+    int next = OpenInRootOnce(rootfd, prefix);
+    if (next < 0 && errno == ENOENT) {
+      char name[NAME_MAX + 1];
+      size_t n = end - start;
+      if (n > NAME_MAX) n = NAME_MAX;
+      memcpy(name, path + start, n);
+      name[n] = '\0';
+      int r;
+      if (last && create == CREATE_FILE) {
+        r = openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (r >= 0) close(r);
+      } else {
+        r = mkdirat(parent, name, 0755);
+      }
+      if (r < 0 && errno != EEXIST) {
+        int e = errno;
+        close(parent);
+        errno = e;
+        return -1;
+      }
+      next = OpenInRootOnce(rootfd, prefix);
+    }
+    int e = errno;
+    close(parent);
+    if (next < 0) {
+      errno = e;
+      return -1;
+    }
+    parent = next;
+  }
+}
+
+// Splits "/a/b/c" into the parent fd (created as needed) and "c".
+int OpenParentInRoot(int rootfd, const char* path, char* base) {
+  const char* slash = strrchr(path, '/');
+  const char* name = slash ? slash + 1 : path;
+  size_t n = strlen(name);
+  if (n == 0 || n > NAME_MAX) {
+    errno = EINVAL;
+    return -1;
+  }
+  memcpy(base, name, n + 1);
+  char dir[PATH_MAX];
+  size_t dlen = slash ? static_cast<size_t>(slash - path) : 0;
+  if (dlen >= sizeof dir) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  memcpy(dir, path, dlen);
+  dir[dlen] = '\0';
+  return OpenInRoot(rootfd, dlen ? dir : "/", CREATE_DIR);
+}
+
+// The flags a remount must keep: in a user namespace the kernel refuses to
+// clear nosuid, nodev, noexec or atime flags that were locked.
+unsigned long LockedFlags(const char* path) {
+  struct statvfs st;
+  if (statvfs(path, &st) != 0) return 0;
+  unsigned long flags = 0;
+  if (st.f_flag & ST_NOSUID) flags |= MS_NOSUID;
+  if (st.f_flag & ST_NODEV) flags |= MS_NODEV;
+  if (st.f_flag & ST_NOEXEC) flags |= MS_NOEXEC;
+  if (st.f_flag & ST_NOATIME) flags |= MS_NOATIME;
+  if (st.f_flag & ST_NODIRATIME) flags |= MS_NODIRATIME;
+  if (st.f_flag & ST_RELATIME) flags |= MS_RELATIME;
+  return flags;
+}
+
+int Remount(const char* path, unsigned long flags) {
+  if (mount("", path, nullptr, flags | MS_REMOUNT, nullptr) == 0) return 0;
+  if (errno != EPERM) return -1;
+  return mount("", path, nullptr, flags | MS_REMOUNT | LockedFlags(path), nullptr);
+}
+
+int PivotRoot(const char* rootfs, bool move) {
+  if (move) {
+    // --no-pivot: for a rootfs on a filesystem where pivot_root cannot work.
+    if (chdir(rootfs) != 0) return -1;
+    if (mount(rootfs, "/", nullptr, MS_MOVE, nullptr) != 0) return -1;
+    if (chroot(".") != 0) return -1;
+    return chdir("/");
+  }
+  int oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  if (oldroot < 0) return -1;
+  int newroot = open(rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  if (newroot < 0) return -1;
+  // pivot_root(".", ".") stacks the old root on the new one; detaching it
+  // then leaves only the container's tree, with no directory to hold it.
+  if (fchdir(newroot) != 0) return -1;
+  if (syscall(SYS_pivot_root, ".", ".") != 0) return -1;
+  if (fchdir(oldroot) != 0) return -1;
+  if (mount("", ".", nullptr, MS_SLAVE | MS_REC, nullptr) != 0) return -1;
+  if (umount2(".", MNT_DETACH) != 0) return -1;
+  close(oldroot);
+  close(newroot);
+  return chdir("/");
+}
+
+}  // namespace
+
+int WriteAll(int fd, const char* data, size_t len) {
+  while (len > 0) {
+    ssize_t n = write(fd, data, len);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    data += n;
+    len -= static_cast<size_t>(n);
+  }
+  return 0;
+}
+
+namespace {
+
+// Runs one step; returns -1 with errno set on failure.
+int RunStep(const Step& s, RootState& root, const Plan& plan) {
+  char fdpath[64];
+  int fd = -1;
+  const char* target = s.target;
+  bool in_root = s.root == ROOT_CONTAINER;
+
+  auto resolve = [&](int create) -> int {
+    if (!in_root) return 0;
+    int rootfd = root.Get();
+    if (rootfd < 0) return -1;
+    fd = OpenInRoot(rootfd, s.target, create);
+    if (fd < 0) return -1;
+    FdPath(fdpath, fd);
+    target = fdpath;
+    return 0;
+  };
+  auto done = [&](int rc) {
+    int e = errno;
+    if (fd >= 0) close(fd);
+    fd = -1;
+    errno = e;
+    if (rc != 0 && s.optional && errno == ENOENT) return 0;
+    return rc;
+  };
+
+  switch (s.op) {
+    case OP_MOUNT:
+      if (resolve(s.create) != 0) return done(-1);
+      if (mount(s.source, target, s.fstype, s.flags, s.data) != 0) return done(-1);
+      if (!in_root) root.Reset();
+      return done(0);
+    case OP_REMOUNT:
+      if (resolve(CREATE_NONE) != 0) return done(-1);
+      return done(Remount(target, s.flags));
+    case OP_PROPAGATION:
+      if (resolve(CREATE_NONE) != 0) return done(-1);
+      return done(mount("", target, nullptr, s.flags, nullptr));
+    case OP_PRIVATE_PARENT: {
+      // Walk up from the rootfs to the mount point that holds it.
+      char path[PATH_MAX];
+      size_t len = strlen(s.target);
+      if (len >= sizeof path) {
+        errno = ENAMETOOLONG;
+        return -1;
+      }
+      memcpy(path, s.target, len + 1);
+      for (;;) {
+        if (mount("", path, nullptr, MS_PRIVATE, nullptr) == 0) return 0;
+        if (errno != EINVAL || strcmp(path, "/") == 0) return -1;
+        char* slash = strrchr(path, '/');
+        if (slash == path) path[1] = '\0';
+        else *slash = '\0';
+      }
+    }
+    case OP_MKNOD:
+    case OP_SYMLINK: {
+      char base[NAME_MAX + 1];
+      fd = OpenParentInRoot(root.Get(), s.target, base);
+      if (fd < 0) return done(-1);
+      int rc = s.op == OP_SYMLINK ? symlinkat(s.source, fd, base)
+                                  : mknodat(fd, base, s.mode, s.dev);
+      if (rc != 0 && errno != EEXIST) return done(-1);
+      if (s.op == OP_MKNOD && fchownat(fd, base, s.uid, s.gid, AT_SYMLINK_NOFOLLOW) != 0)
+        return done(-1);
+      return done(0);
+    }
+    case OP_PIVOT:
+      root.Reset();
+      if (PivotRoot(s.target, s.flags != 0) != 0) return -1;
+      root.rootfs = "/";
+      return 0;
+    case OP_MASK: {
+      if (resolve(CREATE_NONE) != 0) return done(-1);
+      struct stat st;
+      if (fstat(fd, &st) != 0) return done(-1);
+      if (S_ISDIR(st.st_mode))
+        return done(mount("tmpfs", target, "tmpfs", MS_RDONLY, nullptr));
+      return done(mount("/dev/null", target, nullptr, MS_BIND, nullptr));
+    }
+    case OP_READONLY:
+      if (resolve(CREATE_NONE) != 0) return done(-1);
+      if (mount(target, target, nullptr, MS_BIND | MS_REC, nullptr) != 0) return done(-1);
+      // Remount through a fresh lookup: the old fd is below the new mount.
+      done(0);
+      if (resolve(CREATE_NONE) != 0) return done(-1);
+      return done(Remount(target, MS_BIND | MS_REC | MS_RDONLY));
+    case OP_HOSTNAME:
+      return sethostname(s.source, strlen(s.source));
+    case OP_DOMAINNAME:
+      return setdomainname(s.source, strlen(s.source));
+    case OP_CHDIR:
+      if (resolve(CREATE_DIR) != 0) return done(-1);
+      if (in_root) return done(fchdir(fd));
+      return chdir(target);
+    case OP_WRITE_FILE: {
+      if (resolve(CREATE_NONE) != 0) return done(-1);
+      int wfd = open(target, O_WRONLY | O_CLOEXEC);
+      if (wfd < 0) return done(-1);
+      int rc = WriteAll(wfd, s.source);
+      int e = errno;
+      close(wfd);
+      errno = e;
+      return done(rc);
+    }
+  }
+  (void)plan;
+  errno = EINVAL;
+  return -1;
+}
+
+}  // namespace
+
+int RunSteps(const Plan& plan, size_t from, size_t to, RootState& root) {
+  for (size_t i = from; i < to; i++) {
+    if (RunStep(plan.steps[i], root, plan) != 0) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+}  // namespace tsrun
