@@ -157,15 +157,19 @@ export const linuxBackend: Backend = {
     try {
       if (pidfd === null) throw new InvalidStateError('cannot start a container that has stopped');
       const byte = Buffer.alloc(1);
-      for (;;) {
-        let n = 0;
+      const readByte = (): boolean => {
         try {
-          n = readSync(fifo, byte, 0, 1, null);
+          return readSync(fifo, byte, 0, 1, null) === 1;
         } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+          if ((e as NodeJS.ErrnoException).code === 'EAGAIN') return false;
+          throw e;
         }
-        if (n === 1) break;
+      };
+      while (!readByte()) {
         if (!isAlive(record.pid, record.pidStartTime)) {
+          // The init writes its byte and execs at once: it may have run and
+          // exited already, so read once more before deciding it never started.
+          if (readByte()) break;
           // An init of ours that failed on its way to exec says why.
           if (own) await waitForExec(own);
           throw new InvalidStateError('cannot start a container that has stopped');
