@@ -38,6 +38,11 @@ struct RootState {
   }
 };
 
+// The credentials of this process only. glibc's setgroups/setres[ug]id would
+// signal every thread it believes we have (the parent's) and take locks a
+// parent thread may have held at fork time: raw syscalls instead.
+int SetIds(bool set_groups, size_t ngroups, const gid_t* groups, uid_t uid, gid_t gid);
+
 // Runs steps [from, to); returns the index of a failed step (errno set) or -1.
 int RunSteps(const Plan& plan, size_t from, size_t to, RootState& root);
 

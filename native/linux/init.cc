@@ -7,7 +7,6 @@
 #include <limits.h>
 #include <linux/keyctl.h>
 #include <sched.h>
-#include <grp.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -173,9 +172,7 @@ int SetupStdio(const Plan& plan) {
   if (plan.userns) {
     // Our ids were fixed before the maps existed: take the namespace's root
     // so that the files we create (devpts, tmpfs) have a mapped owner.
-    if (plan.set_groups && setgroups(0, nullptr) != 0) Fail(PHASE_USER, 0);
-    if (setresgid(0, 0, 0) != 0) Fail(PHASE_USER, 1);
-    if (setresuid(0, 0, 0) != 0) Fail(PHASE_USER, 2);
+    SetIds(plan.set_groups, 0, nullptr, 0, 0);
   }
   if (plan.unshare_flags && unshare(plan.unshare_flags) != 0) Fail(PHASE_UNSHARE, 0);
 

@@ -9,7 +9,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
-#include <grp.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
@@ -77,6 +76,13 @@ void FixStdioOwner(const Plan& plan) {
 
 }  // namespace
 
+int SetIds(bool set_groups, size_t ngroups, const gid_t* groups, uid_t uid, gid_t gid) {
+  if (set_groups && syscall(SYS_setgroups, ngroups, groups) != 0) Fail(PHASE_USER, 0);
+  if (syscall(SYS_setresgid, gid, gid, gid) != 0) Fail(PHASE_USER, 1);
+  if (syscall(SYS_setresuid, uid, uid, uid) != 0) Fail(PHASE_USER, 2);
+  return 0;
+}
+
 int ApplyPreStartAttributes(const Plan& plan) {
   for (size_t i = 0; i < plan.rlimits.size(); i++) {
     const Rlimit& r = plan.rlimits[i];
@@ -104,9 +110,7 @@ int SwitchUser(const Plan& plan) {
     if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) Fail(PHASE_CAPS, 1);
   }
   FixStdioOwner(plan);
-  if (plan.set_groups && setgroups(plan.groups.size(), plan.groups.data()) != 0) Fail(PHASE_USER, 0);
-  if (setresgid(plan.gid, plan.gid, plan.gid) != 0) Fail(PHASE_USER, 1);
-  if (setresuid(plan.uid, plan.uid, plan.uid) != 0) Fail(PHASE_USER, 2);
+  SetIds(plan.set_groups, plan.groups.size(), plan.groups.data(), plan.uid, plan.gid);
   if (!plan.set_caps) return 0;
   if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) != 0) Fail(PHASE_CAPS, 1);
 
