@@ -122,7 +122,7 @@ export function mountSteps(spec: Spec, bundle: string, cgroupNamespace: boolean)
     } else {
       steps.push({
         op: Op.mount, source: m.source ?? m.type ?? 'none', target: m.destination,
-        fstype: m.type, flags, data: data || undefined, create: Create.dir, what,
+        fstype: m.type, flags, data: data || undefined, create: Create.dir, keepMode: m.type === 'tmpfs', what,
       });
     }
     for (const p of propagation) steps.push({ op: Op.propagation, target: m.destination, flags: p, what });

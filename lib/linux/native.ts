@@ -35,6 +35,7 @@ export interface LinuxNative {
   unwatch(fd: number): void;
   reactorRef(ref: boolean): void;
   constants: Record<string, number>;
+  seccompCompile(filter: import('./seccomp.js').SeccompFilter): { program: Buffer; unknownSyscalls: string[]; warnings: string[] };
 }
 
 const require = createRequire(import.meta.url);

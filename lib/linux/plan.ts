@@ -94,14 +94,19 @@ function timeOffsetSteps(spec: Spec): Step[] {
 
 function rootfsSteps(spec: Spec, bundle: string, rootfs: string, ns: NamespacePlan, noPivot: boolean): Step[] {
   const oom = spec.process?.oomScoreAdj;
+  const propagation = rootPropagation(spec);
   const linux = spec.linux ?? {};
   const steps: Step[] = [
     ...(oom === undefined ? [] : [{
       op: Op.writeFile, root: ROOT_HOST, target: '/proc/self/oom_score_adj', source: String(oom),
       what: 'process.oomScoreAdj: write /proc/self/oom_score_adj',
     }]),
-    { op: Op.propagation, root: ROOT_HOST, target: '/', flags: rootPropagation(spec), what: 'make / a slave mount' },
-    { op: Op.privateParent, root: ROOT_HOST, target: rootfs, what: `make the mount holding ${rootfs} private` },
+    { op: Op.propagation, root: ROOT_HOST, target: '/', flags: propagation, what: 'set the propagation of /' },
+    // pivot_root refuses a shared parent mount; after a recursive slave or
+    // private change nothing is shared, and the rootfs keeps its master.
+    ...(propagation & K.MS_REC && !(propagation & K.MS_SHARED) ? [] : [
+      { op: Op.privateParent, root: ROOT_HOST, target: rootfs, what: `make the mount holding ${rootfs} private` },
+    ]),
     // A bind mount of the rootfs on itself makes it a mount point pivot_root accepts.
     { op: Op.mount, root: ROOT_HOST, source: rootfs, target: rootfs, flags: K.MS_BIND | K.MS_REC, what: `bind mount ${rootfs}` },
     ...mountSteps(spec, bundle, ns.types.has('cgroup')),
@@ -110,6 +115,9 @@ function rootfsSteps(spec: Spec, bundle: string, rootfs: string, ns: NamespacePl
   steps.push({ op: Op.pivot, root: ROOT_HOST, target: rootfs, flags: noPivot ? 1 : 0, what: noPivot ? `move ${rootfs} to /` : `pivot_root to ${rootfs}` });
   // runc's order after pivot_root: LSM profile, sysctls, then read-only and masked paths.
   steps.push(...lsmSteps(spec), ...sysctlSteps(spec, ns));
+  // The working directory is made before anything turns read-only, as runc does.
+  const cwd = spec.process?.cwd ?? '/';
+  steps.push({ op: Op.chdir, target: cwd, create: Create.dir, flags: 1, what: `process.cwd: create ${cwd}` });
   (linux.readonlyPaths ?? []).forEach((p, i) =>
     steps.push({ op: Op.readonly, target: p, optional: true, what: `linux.readonlyPaths[${i}]: make ${p} read-only` }));
   (linux.maskedPaths ?? []).forEach((p, i) =>
@@ -177,7 +185,7 @@ export function prepareInit(
     steps.push(...timeOffsetSteps(spec));
     steps.push(...rootfsSteps(spec, bundle, rootfs, ns, options.noPivot ?? false));
     const cwd = proc.cwd ?? '/';
-    steps.push({ op: Op.chdir, target: cwd, create: Create.dir, what: `process.cwd: chdir to ${cwd}` });
+    steps.push({ op: Op.chdir, target: cwd, what: `process.cwd: chdir to ${cwd}` });
 
     const env = processEnv(proc, rootfs);
     const user = processUser(proc);

@@ -94,7 +94,6 @@ const FLAGS = [
 ];
 
 const MAX_U64 = (1n << 64n) - 1n;
-const EPERM = 1;
 
 function has(table: Record<string, string> | string[], key: unknown): key is string {
   if (typeof key !== 'string') return false;

@@ -9,6 +9,8 @@ export interface Step {
   create?: number;
   /** A missing target is skipped, not an error. */
   optional?: boolean;
+  /** mount: the new mount gets the mode of the directory it covers (tmpfs, as runc). */
+  keepMode?: boolean;
   source?: string;
   target?: string;
   fstype?: string;

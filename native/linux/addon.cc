@@ -118,6 +118,7 @@ void PlanFromJs(const Napi::Object& js, Plan& plan) {
     s.root = static_cast<int>(Int(o, "root", ROOT_CONTAINER));
     s.create = static_cast<int>(Int(o, "create"));
     s.optional = o.Get("optional").ToBoolean();
+    s.keep_mode = o.Get("keepMode").ToBoolean();
     s.source = Keep(plan, o.Get("source"));
     s.target = Keep(plan, o.Get("target"));
     s.fstype = Keep(plan, o.Get("fstype"));

@@ -24,7 +24,7 @@ enum StepOp : int {
   OP_READONLY,         // bind target on itself read-only
   OP_HOSTNAME,         // sethostname(source)
   OP_DOMAINNAME,       // setdomainname(source)
-  OP_CHDIR,            // chdir(target), creating it
+  OP_CHDIR,            // chdir(target), creating it (flags != 0: only create it)
   OP_WRITE_FILE,       // write source into the file target (e.g. /proc/self/timens_offsets)
 };
 
@@ -45,6 +45,7 @@ struct Step {
   int root = ROOT_CONTAINER;
   int create = CREATE_NONE;
   bool optional = false;          // ENOENT on target is not an error
+  bool keep_mode = false;         // OP_MOUNT: give the new mount the covered directory's mode
   const char* source = nullptr;
   const char* target = nullptr;
   const char* fstype = nullptr;

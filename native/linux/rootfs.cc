@@ -45,62 +45,109 @@ int OpenInRootOnce(int rootfd, const char* path) {
   return static_cast<int>(fd);
 }
 
-// Opens path inside rootfd (O_PATH), creating missing components as
-// directories and the last one as `create` says.
-int OpenInRoot(int rootfd, const char* path, int create) {
-  int fd = OpenInRootOnce(rootfd, path);
-  if (fd >= 0 || errno != ENOENT || create == CREATE_NONE) return fd;
-
+// Walks path inside rootfd one component at a time, as runc's securejoin
+// does: a symlink is followed by hand (an absolute one restarts at rootfd,
+// ".." never climbs above it), and missing components are created, the last
+// one as `create` says. So a link's target is made inside the root, never
+// outside it.
+int WalkInRoot(int rootfd, const char* path, int create) {
+  char buf[2 * PATH_MAX];  // what is left to walk; a link's target is spliced in front
   size_t len = strlen(path);
-  if (len >= PATH_MAX) {
+  if (len >= sizeof buf) {
     errno = ENAMETOOLONG;
     return -1;
   }
-  char prefix[PATH_MAX];
-  int parent = OpenInRootOnce(rootfd, "/");
-  if (parent < 0) return -1;
-  size_t i = 0;
-  for (;;) {
-    while (path[i] == '/') i++;
-    if (path[i] == '\0') return parent;
-    size_t start = i;
-    while (path[i] != '\0' && path[i] != '/') i++;
-    size_t end = i;
-    while (path[i] == '/') i++;
-    bool last = path[i] == '\0';
+  memcpy(buf, path, len + 1);
+  size_t pos = 0;
+  int depth = 0;  // components below rootfd
+  int links = 0;
+  int cur = openat(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  auto fail = [&](int next) {
+    int e = errno;
+    if (next >= 0) close(next);
+    close(cur);
+    errno = e;
+    return -1;
+  };
+  while (cur >= 0) {
+    while (buf[pos] == '/') pos++;
+    if (buf[pos] == '\0') return cur;
+    size_t start = pos;
+    while (buf[pos] != '\0' && buf[pos] != '/') pos++;
+    size_t n = pos - start;
+    if (n > NAME_MAX) {
+      errno = ENAMETOOLONG;
+      return fail(-1);
+    }
+    char name[NAME_MAX + 1];
+    memcpy(name, buf + start, n);
+    name[n] = '\0';
+    size_t rest = pos;
+    while (buf[rest] == '/') rest++;
+    bool last = buf[rest] == '\0';
 
-    memcpy(prefix, path, end);
-    prefix[end] = '\0';
-    int next = OpenInRootOnce(rootfd, prefix);
-    if (next < 0 && errno == ENOENT) {
-      char name[NAME_MAX + 1];
-      size_t n = end - start;
-      if (n > NAME_MAX) n = NAME_MAX;
-      memcpy(name, path + start, n);
-      name[n] = '\0';
+    if (strcmp(name, ".") == 0) continue;
+    if (strcmp(name, "..") == 0) {
+      if (depth == 0) continue;
+      int up = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (up < 0) return fail(-1);
+      close(cur);
+      cur = up;
+      depth--;
+      continue;
+    }
+    int next = openat(cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (next < 0 && errno == ENOENT && create != CREATE_NONE) {
       int r;
       if (last && create == CREATE_FILE) {
-        r = openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+        r = openat(cur, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0755);
         if (r >= 0) close(r);
       } else {
-        r = mkdirat(parent, name, 0755);
+        r = mkdirat(cur, name, 0755);
       }
-      if (r < 0 && errno != EEXIST) {
-        int e = errno;
-        close(parent);
-        errno = e;
-        return -1;
-      }
-      next = OpenInRootOnce(rootfd, prefix);
+      if (r < 0 && errno != EEXIST) return fail(-1);
+      next = openat(cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
     }
-    int e = errno;
-    close(parent);
-    if (next < 0) {
-      errno = e;
-      return -1;
+    if (next < 0) return fail(-1);
+    struct stat st;
+    if (fstat(next, &st) != 0) return fail(next);
+    if (!S_ISLNK(st.st_mode)) {
+      close(cur);
+      cur = next;
+      depth++;
+      continue;
     }
-    parent = next;
+    if (++links > 40) {
+      errno = ELOOP;
+      return fail(next);
+    }
+    char target[PATH_MAX];
+    ssize_t t = readlinkat(next, "", target, sizeof target - 1);
+    if (t <= 0) return fail(next);
+    close(next);
+    size_t restlen = strlen(buf + pos);
+    if (static_cast<size_t>(t) + 1 + restlen >= sizeof buf) {
+      errno = ENAMETOOLONG;
+      return fail(-1);
+    }
+    memmove(buf + t + 1, buf + pos, restlen + 1);
+    memcpy(buf, target, static_cast<size_t>(t));
+    buf[t] = '/';
+    pos = 0;
+    if (target[0] == '/') {
+      close(cur);
+      cur = openat(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      depth = 0;
+    }
   }
+  return -1;
+}
+
+// Opens path inside rootfd (O_PATH), creating what is missing.
+int OpenInRoot(int rootfd, const char* path, int create) {
+  int fd = OpenInRootOnce(rootfd, path);
+  if (fd >= 0 || errno != ENOENT || create == CREATE_NONE) return fd;
+  return WalkInRoot(rootfd, path, create);
 }
 
 // Splits "/a/b/c" into the parent fd (created as needed) and "c".
@@ -213,11 +260,24 @@ int RunStep(const Step& s, RootState& root, const Plan& plan) {
   };
 
   switch (s.op) {
-    case OP_MOUNT:
+    case OP_MOUNT: {
+      // A tmpfs takes the mode of a directory it covers, as under runc; one
+      // on a directory made for it keeps its mode= option.
+      struct stat before;
+      bool keep = false;
+      if (s.keep_mode && in_root) {
+        int probe = OpenInRoot(root.Get(), s.target, CREATE_NONE);
+        keep = probe >= 0 && fstat(probe, &before) == 0;
+        if (probe >= 0) close(probe);
+      }
       if (resolve(s.create) != 0) return done(-1);
       if (mount(s.source, target, s.fstype, s.flags, s.data) != 0) return done(-1);
       if (!in_root) root.Reset();
-      return done(0);
+      done(0);
+      if (!keep) return 0;
+      if (resolve(CREATE_NONE) != 0) return done(-1);
+      return done(chmod(target, before.st_mode & 07777));
+    }
     case OP_REMOUNT:
       if (resolve(CREATE_NONE) != 0) return done(-1);
       return done(Remount(target, s.flags));
@@ -278,7 +338,9 @@ int RunStep(const Step& s, RootState& root, const Plan& plan) {
     case OP_DOMAINNAME:
       return setdomainname(s.source, strlen(s.source));
     case OP_CHDIR:
+      // flags: only create it (before the root turns read-only).
       if (resolve(CREATE_DIR) != 0) return done(-1);
+      if (s.flags) return done(0);
       if (in_root) return done(fchdir(fd));
       return chdir(target);
     case OP_WRITE_FILE: {

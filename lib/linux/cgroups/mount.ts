@@ -10,14 +10,14 @@ export function cgroupMountSteps(dest: string, flags: number, cgroupNamespace: b
   if (host.unified) {
     return [{ op: Op.mount, source: 'cgroup', target: dest, fstype: 'cgroup2', flags, create: Create.dir, what }];
   }
-  const readonly = flags & K.MS_RDONLY;
   const steps: Step[] = [
     {
       op: Op.mount, source: 'tmpfs', target: dest, fstype: 'tmpfs', flags: flags & ~K.MS_RDONLY,
       data: 'mode=755', create: Create.dir, what,
     },
   ];
-  for (const h of host.hierarchies) {
+  // Like runc on a v1 host: the v1 hierarchies only, not a hybrid host's cgroup2.
+  for (const h of host.hierarchies.filter((x) => x.fstype === 'cgroup')) {
     const name = h.mountpoint.slice(h.mountpoint.lastIndexOf('/') + 1);
     const target = `${dest}/${name}`;
     const sub = `${field}: mount cgroup ${name} on ${target}`;
@@ -40,6 +40,5 @@ export function cgroupMountSteps(dest: string, flags: number, cgroupNamespace: b
   for (const l of host.links) {
     steps.push({ op: Op.symlink, source: l.target, target: `${dest}/${l.name}`, what: `${field}: symlink ${dest}/${l.name}` });
   }
-  if (readonly) steps.push({ op: Op.remount, target: dest, flags: flags | K.MS_RDONLY, what });
   return steps;
 }
