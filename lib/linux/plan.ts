@@ -183,6 +183,8 @@ export function prepareInit(
     if (spec.hostname) steps.push({ op: Op.hostname, source: spec.hostname, what: `hostname: set ${spec.hostname}` });
     if (spec.domainname) steps.push({ op: Op.domainname, source: spec.domainname, what: `domainname: set ${spec.domainname}` });
     steps.push(...timeOffsetSteps(spec));
+    // A new network namespace starts with "lo" down; runc brings it up.
+    if (ns.created.has('network')) steps.push({ op: Op.loopback, what: 'bring up the loopback interface' });
     steps.push(...rootfsSteps(spec, bundle, rootfs, ns, options.noPivot ?? false));
     const cwd = proc.cwd ?? '/';
     steps.push({ op: Op.chdir, target: cwd, what: `process.cwd: chdir to ${cwd}` });

@@ -39,6 +39,7 @@ export const Op = {
   domainname: K.OP_DOMAINNAME,
   chdir: K.OP_CHDIR,
   writeFile: K.OP_WRITE_FILE,
+  loopback: K.OP_LOOPBACK,
 } as const;
 
 export const Create = { none: K.CREATE_NONE, dir: K.CREATE_DIR, file: K.CREATE_FILE } as const;

@@ -26,6 +26,7 @@ enum StepOp : int {
   OP_DOMAINNAME,       // setdomainname(source)
   OP_CHDIR,            // chdir(target), creating it (flags != 0: only create it)
   OP_WRITE_FILE,       // write source into the file target (e.g. /proc/self/timens_offsets)
+  OP_LOOPBACK,         // bring up "lo" in the (new) network namespace
 };
 
 // How a step resolves `target`.

@@ -6,7 +6,10 @@
 #include <limits.h>
 #include <linux/openat2.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -343,6 +346,21 @@ int RunStep(const Step& s, RootState& root, const Plan& plan) {
       if (s.flags) return done(0);
       if (in_root) return done(fchdir(fd));
       return chdir(target);
+    case OP_LOOPBACK: {
+      int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+      if (sock < 0) return -1;
+      struct ifreq ifr = {};
+      memcpy(ifr.ifr_name, "lo", 3);
+      int rc = ioctl(sock, SIOCGIFFLAGS, &ifr);
+      if (rc == 0) {
+        ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP);
+        rc = ioctl(sock, SIOCSIFFLAGS, &ifr);
+      }
+      int e = errno;
+      close(sock);
+      errno = e;
+      return rc;
+    }
     case OP_WRITE_FILE: {
       if (resolve(CREATE_NONE) != 0) return done(-1);
       int wfd = open(target, O_WRONLY | O_CLOEXEC);
