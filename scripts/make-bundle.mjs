@@ -23,6 +23,7 @@ import {
 import { execFileSync } from 'node:child_process'
 import { join, resolve, isAbsolute, delimiter } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { defaultSpec } from '../dist/spec/default.js'
 
 /** Bump when the layout produced by makeRootfs changes (used as a cache key). */
 export const ROOTFS_VERSION = 1
@@ -32,103 +33,13 @@ export const DEFAULT_BUSYBOX = '/bin/busybox'
 
 export class BusyboxError extends Error {}
 
-// Exactly the config.json that `runc spec` of runc 1.1.x writes (checked
-// against runc 1.1.5 by test/harness.test.mjs).
-const RUNC_DEFAULT_SPEC = {
-  ociVersion: '1.0.2-dev',
-  process: {
-    terminal: true,
-    user: { uid: 0, gid: 0 },
-    args: ['sh'],
-    env: [
-      'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-      'TERM=xterm',
-    ],
-    cwd: '/',
-    capabilities: {
-      bounding: ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'],
-      effective: ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'],
-      permitted: ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'],
-      ambient: ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'],
-    },
-    rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1024, soft: 1024 }],
-    noNewPrivileges: true,
-  },
-  root: { path: 'rootfs', readonly: true },
-  hostname: 'runc',
-  mounts: [
-    { destination: '/proc', type: 'proc', source: 'proc' },
-    {
-      destination: '/dev',
-      type: 'tmpfs',
-      source: 'tmpfs',
-      options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'],
-    },
-    {
-      destination: '/dev/pts',
-      type: 'devpts',
-      source: 'devpts',
-      options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'],
-    },
-    {
-      destination: '/dev/shm',
-      type: 'tmpfs',
-      source: 'shm',
-      options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'],
-    },
-    {
-      destination: '/dev/mqueue',
-      type: 'mqueue',
-      source: 'mqueue',
-      options: ['nosuid', 'noexec', 'nodev'],
-    },
-    {
-      destination: '/sys',
-      type: 'sysfs',
-      source: 'sysfs',
-      options: ['nosuid', 'noexec', 'nodev', 'ro'],
-    },
-    {
-      destination: '/sys/fs/cgroup',
-      type: 'cgroup',
-      source: 'cgroup',
-      options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'],
-    },
-  ],
-  linux: {
-    resources: { devices: [{ allow: false, access: 'rwm' }] },
-    namespaces: [
-      { type: 'pid' },
-      { type: 'network' },
-      { type: 'ipc' },
-      { type: 'uts' },
-      { type: 'mount' },
-    ],
-    maskedPaths: [
-      '/proc/acpi',
-      '/proc/asound',
-      '/proc/kcore',
-      '/proc/keys',
-      '/proc/latency_stats',
-      '/proc/timer_list',
-      '/proc/timer_stats',
-      '/proc/sched_debug',
-      '/sys/firmware',
-      '/proc/scsi',
-    ],
-    readonlyPaths: [
-      '/proc/bus',
-      '/proc/fs',
-      '/proc/irq',
-      '/proc/sys',
-      '/proc/sysrq-trigger',
-    ],
-  },
-}
-
-/** A fresh deep copy of `runc spec`'s default config.json (terminal: true, args ["sh"]). */
+/**
+ * `runc spec`'s default config.json (terminal: true, args ["sh"]): the
+ * project's own lib/spec/default.ts (checked against runc by the tests), so
+ * the project must be built first.
+ */
 export function runcDefaultSpec() {
-  return structuredClone(RUNC_DEFAULT_SPEC)
+  return defaultSpec()
 }
 
 /** The spec makeBundle writes before `mutate`: runc's default, terminal false, given args. */
