@@ -1,4 +1,6 @@
 // tsrun list: runc's table (Go tabwriter), JSON array (or null) or bare ids.
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { Runtime } from '../../container/runtime.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { command } from '../args.js';
@@ -14,7 +16,9 @@ export default command({
     quiet: { type: 'boolean', short: 'q', desc: 'display only container IDs' },
   },
   async run(o, _, g) {
-    const states = await new Runtime(g.runtime).list();
+    const rt = new Runtime(g.runtime);
+    // runc shows who owns each state directory (while `state` says "").
+    const states = (await rt.list()).map((s) => ({ ...s, owner: ownerOf(join(rt.root, s.id)) }));
     let text: string;
     if (o.quiet) text = states.map((s) => `${s.id}\n`).join(''); // runc: --quiet wins over --format
     else if ((o.format ?? 'table') === 'table') {
@@ -25,6 +29,29 @@ export default command({
     process.stdout.write(text);
   },
 });
+
+let users: Map<number, string> | undefined;
+
+function ownerOf(dir: string): string {
+  let uid: number;
+  try {
+    uid = statSync(dir).uid;
+  } catch {
+    return '';
+  }
+  if (!users) {
+    users = new Map();
+    try {
+      for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
+        const [name, , id] = line.split(':');
+        if (name && id && !users.has(Number(id))) users.set(Number(id), name);
+      }
+    } catch {
+      // No passwd: numeric owners below.
+    }
+  }
+  return users.get(uid) ?? `#${uid}`;
+}
 
 /**
  * tabwriter.NewWriter(w, 12, 1, 3, ' ', 0): each column but the last is as
