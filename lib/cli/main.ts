@@ -13,12 +13,17 @@ type Loader = () => Promise<{ default: Command }>;
 const commands: Record<string, [summary: string, load: Loader]> = {
   create: ['create a container', () => import('./commands/create.js')],
   delete: ['delete any resources held by the container often used with detached container', () => import('./commands/delete.js')],
+  events: ['display container events such as OOM notifications, cpu, memory, and IO usage statistics', () => import('./commands/events.js')],
   kill: ["kill sends the specified signal (default: SIGTERM) to the container's init process", () => import('./commands/kill.js')],
   list: ['lists containers started by tsrun with the given root', () => import('./commands/list.js')],
+  pause: ['pause suspends all processes inside the container', () => import('./commands/pause.js')],
+  ps: ['ps displays the processes running inside a container', () => import('./commands/ps.js')],
+  resume: ['resumes all processes that have been previously paused', () => import('./commands/resume.js')],
   run: ['create and run a container', () => import('./commands/run.js')],
   spec: ['create a new specification file', () => import('./commands/spec.js')],
   start: ['executes the user defined process in a created container', () => import('./commands/start.js')],
   state: ['output the state of a container', () => import('./commands/state.js')],
+  update: ['update container resource constraints', () => import('./commands/update.js')],
 };
 
 const globalFlags = {

@@ -1,9 +1,9 @@
 // What an operating system must provide to run containers. lib/container
 // holds the lifecycle (policy shared by every platform); lib/linux (and later
 // lib/windows) fill this interface with the mechanism.
-import type { Spec } from '../spec/types.js';
+import type { LinuxResources, Spec } from '../spec/types.js';
 import type { StateRecord } from '../state/store.js';
-import type { ContainerStatus, CreateOptions, ExitStatus } from './types.js';
+import type { ContainerStats, ContainerStatus, CreateOptions, ExitStatus } from './types.js';
 import type { SpecState } from './state.js';
 
 /** An init this process created and still holds handles to. */
@@ -17,6 +17,7 @@ export interface LiveInit {
 
 export interface CreatedInit {
   live: LiveInit;
+  cgroup: StateRecord['cgroup'];
   /** The pty master, when options.openConsole asked for it. */
   console: number | null;
   pidStartTime: number;
@@ -32,6 +33,8 @@ export interface HookContext {
 
 export interface CreateRequest extends HookContext {
   id: string;
+  /** Use the systemd cgroup driver (--systemd-cgroup). */
+  systemdCgroup: boolean;
   spec: Spec;
   bundle: string;
   stateDir: string;
@@ -47,6 +50,14 @@ export interface Backend {
   signal(record: StateRecord, signal: number, all: boolean): void;
   /** Watches an init this process did not create (null: it is gone). */
   attach(record: StateRecord): LiveInit | null;
+  pause(record: StateRecord): void;
+  resume(record: StateRecord): void;
+  /** Applies new resource limits to a live container. */
+  update(record: StateRecord, resources: LinuxResources): void;
+  stats(record: StateRecord): ContainerStats;
+  /** Host pids of the container's processes. */
+  processes(record: StateRecord): number[];
+  oomKills(record: StateRecord): number;
   /** Sets the size of a console this process holds. */
   resizeConsole(console: number, rows: number, cols: number): void;
   /** Kills whatever still runs and waits until it is gone. */

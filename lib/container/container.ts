@@ -6,12 +6,14 @@ import { ociState, specState } from './state.js';
 import type { StateStore, StateRecord } from '../state/store.js';
 import { InvalidStateError } from '../errors.js';
 import { parseSignal } from './signal.js';
-import type { ContainerState, DeleteOptions, ExitStatus, KillOptions } from './types.js';
+import type { ContainerState, ContainerStats, DeleteOptions, ExitStatus, KillOptions } from './types.js';
+import type { LinuxResources } from '../spec/types.js';
 
 export interface RuntimeContext {
   store: StateStore;
   backend(): Promise<Backend>;
   warn(message: string): void;
+  systemdCgroup: boolean;
 }
 
 export class Container extends EventEmitter {
@@ -80,6 +82,43 @@ export class Container extends EventEmitter {
   async wait(): Promise<ExitStatus | null> {
     if (!this.#live) this.#live = (await this.ctx.backend()).attach(this.record);
     return this.#live ? this.#live.exited : null;
+  }
+
+  /** Freezes every process of the container (state "paused"). */
+  async pause(): Promise<void> {
+    const backend = await this.ctx.backend();
+    const status = backend.status(this.record, this.stateDir);
+    if (status !== 'running') throw new InvalidStateError(`container not running: ${status}`);
+    backend.pause(this.record);
+  }
+
+  async resume(): Promise<void> {
+    const backend = await this.ctx.backend();
+    const status = backend.status(this.record, this.stateDir);
+    if (status !== 'paused') throw new InvalidStateError(`container not paused: ${status}`);
+    backend.resume(this.record);
+  }
+
+  /** Applies new limits (linux.resources form) to the live container. */
+  async update(resources: LinuxResources): Promise<void> {
+    const backend = await this.ctx.backend();
+    if (backend.status(this.record, this.stateDir) === 'stopped') throw new InvalidStateError('container not running');
+    backend.update(this.record, resources);
+  }
+
+  /** Resource usage, as `runc events --stats` reports it. */
+  async stats(): Promise<ContainerStats> {
+    return (await this.ctx.backend()).stats(this.record);
+  }
+
+  /** OOM kills counted in the container's cgroup so far. */
+  async oomKills(): Promise<number> {
+    return (await this.ctx.backend()).oomKills(this.record);
+  }
+
+  /** Host pids of the container's processes. */
+  async processes(): Promise<number[]> {
+    return (await this.ctx.backend()).processes(this.record);
   }
 
   /** Sets the window size of this.console. */

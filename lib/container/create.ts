@@ -48,7 +48,9 @@ export async function createContainer(
   const base = { id, bundle: bundleDir, rootfs: '', created, annotations: spec.annotations };
   const stateOf = (status: ContainerStatus, pid: number) => specState(base, status, pid);
   try {
-    const init = await backend.create({ id, spec, bundle: bundleDir, stateDir, options, warn: ctx.warn, stateOf });
+    const init = await backend.create({
+      id, spec, bundle: bundleDir, stateDir, options, warn: ctx.warn, stateOf, systemdCgroup: ctx.systemdCgroup,
+    });
     base.rootfs = init.rootfs;
     const record: StateRecord = {
       ociVersion: SPEC_VERSION,
@@ -62,6 +64,7 @@ export async function createContainer(
       annotations: spec.annotations,
       ownPidNamespace: init.ownPidNamespace,
       spec,
+      cgroup: init.cgroup,
     };
     try {
       ctx.store.write(record);

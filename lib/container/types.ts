@@ -14,6 +14,9 @@ export interface ContainerState {
   annotations?: Record<string, string>;
 }
 
+/** Resource usage, in runc's `events --stats` form (cpu, memory, pids, blkio, hugetlb). */
+export type { CgroupStats as ContainerStats } from '../linux/cgroups/manager.js';
+
 export type ContainerStatus = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
 
 /** How the container's init ended: a code, or the signal that killed it. */
@@ -59,4 +62,6 @@ export interface RuntimeOptions {
   root?: string;
   /** Where warnings go (unknown capabilities, failed poststart hooks...); default process.emitWarning. */
   onWarning?: (message: string) => void;
+  /** Manage cgroups through systemd (`--systemd-cgroup`). */
+  systemdCgroup?: boolean;
 }

@@ -3,7 +3,10 @@ import { chmodSync, closeSync, constants, existsSync, openSync, readSync, readdi
 import { join } from 'node:path';
 import type { Backend, CreateRequest, CreatedInit, HookContext, LiveInit } from '../container/backend.js';
 import { runHooksWarning } from './hooks.js';
-import type { ContainerStatus, ExitStatus } from '../container/types.js';
+import type { ContainerStats, ContainerStatus, ExitStatus } from '../container/types.js';
+import type { LinuxResources } from '../spec/types.js';
+import type { CgroupManager } from './cgroups/manager.js';
+import { cgroupManagerFor, loadCgroupManager } from './cgroups/index.js';
 import type { StateRecord } from '../state/store.js';
 import { InvalidStateError, TsrunError } from '../errors.js';
 import { native, type InitReport } from './native.js';
@@ -114,20 +117,27 @@ async function waitForExec(init: LinuxInit): Promise<void> {
 
 export const linuxBackend: Backend = {
   async create(req: CreateRequest): Promise<CreatedInit> {
+    const cgroup = cgroupManagerFor(req.spec, req.id, req.systemdCgroup);
     // A console this process keeps: the init sends the pty master over a socketpair.
     const receive = req.spec.process?.terminal && req.options.openConsole && !req.options.consoleSocket
       ? native.socketpair() : null;
     let init: InitProcess;
     let prepared: PreparedInit;
     try {
-      prepared = prepareInit(req.spec, req.bundle, req.id, { ...req.options, consoleSocketFd: receive?.[1] }, req.warn);
+      const options = { ...req.options, consoleSocketFd: receive?.[1] };
+      prepared = prepareInit(req.spec, req.bundle, req.id, options, req.warn, cgroup?.paths);
       if (receive) prepared.fds.push(receive[1]);
-        // Writable by any user: the init opens it after switching to the container's.
+      // Writable by any user: the init opens it after switching to the container's.
       native.mkfifo(join(req.stateDir, FIFO), 0o622);
       chmodSync(join(req.stateDir, FIFO), 0o622);
-      init = await spawnInit(prepared, req.stateDir, req.stateOf);
+      init = await spawnInit(prepared, req.stateDir, req.stateOf, (pid) => {
+        // In its cgroup before it runs anything of the container's.
+        cgroup?.create(req.spec.linux?.resources);
+        cgroup?.enter(pid);
+      });
     } catch (e) {
       if (receive) native.close(receive[0]);
+      cgroup?.destroy();
       throw e;
     }
     // The master was sent before the init reported ready: it is waiting.
@@ -138,6 +148,7 @@ export const linuxBackend: Backend = {
     return {
       live,
       console,
+      cgroup: cgroup && { version: cgroup.version, paths: cgroup.paths },
       pidStartTime: st?.startTime ?? 0,
       rootfs: prepared.plan.rootfs,
       ownPidNamespace: prepared.namespaces.created.has('pid'),
@@ -192,30 +203,46 @@ export const linuxBackend: Backend = {
 
   status(record: StateRecord, stateDir: string): ContainerStatus {
     if (!isAlive(record.pid, record.pidStartTime)) return 'stopped';
-    return existsSync(join(stateDir, FIFO)) ? 'created' : 'running';
+    if (existsSync(join(stateDir, FIFO))) return 'created';
+    return cgroupOf(record)?.frozen() ? 'paused' : 'running';
   },
 
   signal(record: StateRecord, signal: number, all: boolean): void {
     const pidfd = openPidfd(record);
     if (pidfd === null) throw new InvalidStateError('container not running');
     try {
-      if (all) {
-        if (!record.ownPidNamespace) {
-          throw new TsrunError('kill --all: the container shares its pid namespace; signal its init instead');
-        }
-        for (const pid of pidNamespaceMembers(record.pid)) {
-          if (pid === record.pid) continue;
-          try {
-            process.kill(pid, signal);
-          } catch {
-            // Exited meanwhile.
-          }
-        }
-      }
+      if (all) signalAll(record, signal);
       native.pidfdSignal(pidfd, signal);
     } finally {
       native.close(pidfd);
     }
+  },
+
+  pause(record: StateRecord): void {
+    requireCgroup(record, 'pause').freeze();
+  },
+
+  resume(record: StateRecord): void {
+    requireCgroup(record, 'resume').thaw();
+  },
+
+  update(record: StateRecord, resources: LinuxResources): void {
+    requireCgroup(record, 'update').update(resources);
+  },
+
+  stats(record: StateRecord): ContainerStats {
+    return requireCgroup(record, 'stats').stats();
+  },
+
+  processes(record: StateRecord): number[] {
+    const cgroup = cgroupOf(record);
+    if (cgroup) return cgroup.pids();
+    if (!isAlive(record.pid, record.pidStartTime)) return [];
+    return record.ownPidNamespace ? pidNamespaceMembers(record.pid) : [record.pid];
+  },
+
+  oomKills(record: StateRecord): number {
+    return cgroupOf(record)?.oomKills() ?? 0;
   },
 
   resizeConsole(console: number, rows: number, cols: number): void {
@@ -229,6 +256,9 @@ export const linuxBackend: Backend = {
 
   async destroy(record: StateRecord, hooks: HookContext, live?: LiveInit): Promise<void> {
     const init = live instanceof LinuxInit ? live : linuxBackend.attach(record);
+    const cgroup = cgroupOf(record);
+    // Through the cgroup first: it reaches every process, and thaws a paused one.
+    if (cgroup && init) cgroup.kill(9);
     if (init instanceof LinuxInit) {
       init.releaseSync();
       try {
@@ -238,6 +268,44 @@ export const linuxBackend: Backend = {
       }
       await init.exited;
     }
+    if (cgroup) {
+      // Whatever else ran in the container goes with it, then the cgroup.
+      await emptyCgroup(cgroup);
+      cgroup.destroy();
+    }
     await runHooksWarning(record.spec, 'poststop', hooks.stateOf('stopped', 0), hooks.warn);
   },
 };
+
+function cgroupOf(record: StateRecord): CgroupManager | null {
+  return record.cgroup ? loadCgroupManager(record.cgroup) : null;
+}
+
+function requireCgroup(record: StateRecord, what: string): CgroupManager {
+  const cgroup = cgroupOf(record);
+  if (!cgroup) throw new InvalidStateError(`${what}: the container has no cgroup`);
+  return cgroup;
+}
+
+function signalAll(record: StateRecord, signal: number): void {
+  const cgroup = cgroupOf(record);
+  if (cgroup) return cgroup.kill(signal);
+  if (!record.ownPidNamespace) {
+    throw new TsrunError('kill --all: the container has neither a cgroup nor a pid namespace of its own');
+  }
+  for (const pid of pidNamespaceMembers(record.pid)) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // Exited meanwhile.
+    }
+  }
+}
+
+/** Kills what is left in the cgroup and waits (briefly) until it is empty. */
+async function emptyCgroup(cgroup: CgroupManager): Promise<void> {
+  for (let i = 0; i < 200 && cgroup.pids().length > 0; i++) {
+    if (i % 20 === 0) cgroup.kill(9);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

@@ -122,7 +122,13 @@ export async function killInit(pidfd: number): Promise<void> {
  * Clones the init into its namespaces and waits until it is set up and
  * blocked before exec (in `stateDir`/exec.fifo, when stateDir is given).
  */
-export async function spawnInit(prepared: PreparedInit, stateDir: string | null, stateOf: StateOf): Promise<InitProcess> {
+export async function spawnInit(
+  prepared: PreparedInit,
+  stateDir: string | null,
+  stateOf: StateOf,
+  /** The parent's part before the init may go on: its cgroup. */
+  beforeGo: (pid: number) => void = () => {},
+): Promise<InitProcess> {
   const { plan, namespaces, spec } = prepared;
   const dirFd = stateDir ? openSync(stateDir, constants.O_RDONLY | constants.O_DIRECTORY) : -1;
   let child: { pid: number; syncFd: number };
@@ -136,6 +142,7 @@ export async function spawnInit(prepared: PreparedInit, stateDir: string | null,
   let pid = child.pid;
   let pidfd = native.pidfdOpen(pid);
   try {
+    beforeGo(pid);
     if (namespaces.created.has('user')) writeIdMappings(pid, spec);
     native.send(child.syncFd, goMessage(prepared, stateOf, pid));
     for (;;) {

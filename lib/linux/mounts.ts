@@ -94,14 +94,15 @@ export function bindsDev(spec: Spec): boolean {
   );
 }
 
-export function mountSteps(spec: Spec, bundle: string, cgroupNamespace: boolean): Step[] {
+/** cgroupPaths: the container's cgroup directories, which a cgroup mount shows without a cgroup namespace. */
+export function mountSteps(spec: Spec, bundle: string, cgroupNamespace: boolean, cgroupPaths: Record<string, string>): Step[] {
   const steps: Step[] = [];
   (spec.mounts ?? []).forEach((m, i) => {
     const field = `mounts[${i}]`;
     const { flags, propagation, data } = parseMountOptions(m.options);
     const what = `${field}: mount ${m.source ?? m.type ?? ''} on ${m.destination}`;
     if (m.type === 'cgroup') {
-      steps.push(...cgroupMountSteps(m.destination, flags, cgroupNamespace, field));
+      steps.push(...cgroupMountSteps(m.destination, flags, cgroupNamespace, cgroupPaths, field));
     } else if (isBind(m, flags)) {
       if (!m.source) throw new SpecError(`${field}.source`, 'a bind mount needs a source');
       const source = resolve(bundle, m.source);

@@ -36,6 +36,9 @@ export interface LinuxNative {
   reactorRef(ref: boolean): void;
   constants: Record<string, number>;
   seccompCompile(filter: import('./seccomp.js').SeccompFilter): { program: Buffer; unknownSyscalls: string[]; warnings: string[] };
+  bpfLoadCgroupDevice(insns: Buffer, license: string): number;
+  bpfAttachCgroup(cgroup: number | string, progFd: number): { replaced: number; detached: number };
+  bpfQueryCgroup(cgroup: number | string): number[];
 }
 
 const require = createRequire(import.meta.url);

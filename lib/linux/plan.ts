@@ -92,7 +92,14 @@ function timeOffsetSteps(spec: Spec): Step[] {
   }];
 }
 
-function rootfsSteps(spec: Spec, bundle: string, rootfs: string, ns: NamespacePlan, noPivot: boolean): Step[] {
+function rootfsSteps(
+  spec: Spec,
+  bundle: string,
+  rootfs: string,
+  ns: NamespacePlan,
+  noPivot: boolean,
+  cgroupPaths: Record<string, string>,
+): Step[] {
   const oom = spec.process?.oomScoreAdj;
   const propagation = rootPropagation(spec);
   const linux = spec.linux ?? {};
@@ -109,7 +116,7 @@ function rootfsSteps(spec: Spec, bundle: string, rootfs: string, ns: NamespacePl
     ]),
     // A bind mount of the rootfs on itself makes it a mount point pivot_root accepts.
     { op: Op.mount, root: ROOT_HOST, source: rootfs, target: rootfs, flags: K.MS_BIND | K.MS_REC, what: `bind mount ${rootfs}` },
-    ...mountSteps(spec, bundle, ns.types.has('cgroup')),
+    ...mountSteps(spec, bundle, ns.types.has('cgroup'), cgroupPaths),
   ];
   if (!bindsDev(spec)) steps.push(...deviceSteps(spec, ns.types.has('user')));
   steps.push({ op: Op.pivot, root: ROOT_HOST, target: rootfs, flags: noPivot ? 1 : 0, what: noPivot ? `move ${rootfs} to /` : `pivot_root to ${rootfs}` });
@@ -164,6 +171,7 @@ export function prepareInit(
   id: string,
   options: LinuxCreateOptions,
   warn: (message: string) => void,
+  cgroupPaths: Record<string, string> = {},
 ): PreparedInit {
   const rootfs = rootfsPath(spec, bundle);
   const proc = spec.process;
@@ -185,7 +193,7 @@ export function prepareInit(
     steps.push(...timeOffsetSteps(spec));
     // A new network namespace starts with "lo" down; runc brings it up.
     if (ns.created.has('network')) steps.push({ op: Op.loopback, what: 'bring up the loopback interface' });
-    steps.push(...rootfsSteps(spec, bundle, rootfs, ns, options.noPivot ?? false));
+    steps.push(...rootfsSteps(spec, bundle, rootfs, ns, options.noPivot ?? false, cgroupPaths));
     const cwd = proc.cwd ?? '/';
     steps.push({ op: Op.chdir, target: cwd, what: `process.cwd: chdir to ${cwd}` });
 

@@ -4,7 +4,13 @@ import { K } from '../native.js';
 import { Create, Op, type Step } from '../steps.js';
 import { cgroupHost } from './host.js';
 
-export function cgroupMountSteps(dest: string, flags: number, cgroupNamespace: boolean, field: string): Step[] {
+export function cgroupMountSteps(
+  dest: string,
+  flags: number,
+  cgroupNamespace: boolean,
+  cgroupPaths: Record<string, string>,
+  field: string,
+): Step[] {
   const host = cgroupHost();
   const what = `${field}: mount cgroup on ${dest}`;
   if (host.unified) {
@@ -29,8 +35,9 @@ export function cgroupMountSteps(dest: string, flags: number, cgroupNamespace: b
       });
     } else {
       // Without one, show only the container's own cgroup, never the host's tree.
+      const own = Object.values(cgroupPaths).find((p) => p === h.mountpoint || p.startsWith(`${h.mountpoint}/`));
       steps.push({
-        op: Op.mount, source: `${h.mountpoint}${h.path}`, target, flags: K.MS_BIND | K.MS_REC,
+        op: Op.mount, source: own ?? `${h.mountpoint}${h.path}`, target, flags: K.MS_BIND | K.MS_REC,
         create: Create.dir, what: sub,
       });
       const rest = flags & ~(K.MS_BIND | K.MS_REC);

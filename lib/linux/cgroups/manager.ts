@@ -1,0 +1,52 @@
+// One interface for every cgroup driver (v1, v2, and later systemd): the
+// lifecycle and the backend talk only to this. Which driver a host gets is
+// decided in ./index.ts from what the host mounts.
+import type { LinuxResources } from '../../spec/types.js';
+
+/** runc's `events --stats` data (libcontainer's types.Stats, JSON names). */
+export interface CgroupStats {
+  cpu?: {
+    usage: { total: number; percpu?: number[]; percpu_kernel?: number[]; percpu_user?: number[]; kernel: number; user: number };
+    throttling?: { periods?: number; throttled_periods?: number; throttled_time?: number };
+  };
+  memory?: {
+    cache?: number;
+    usage?: { limit?: number; usage?: number; max?: number; failcnt?: number };
+    swap_usage?: { limit?: number; usage?: number; max?: number; failcnt?: number };
+    kernel_usage?: { limit?: number; usage?: number; max?: number; failcnt?: number };
+    raw?: Record<string, number>;
+  };
+  pids?: { current?: number; limit?: number };
+  blkio?: Record<string, { major: number; minor: number; op: string; value: number }[]>;
+  hugetlb?: Record<string, { usage?: number; max?: number; failcnt: number }>;
+}
+
+export interface CgroupManager {
+  /** 'v1' | 'v2': what the container's cgroup is. */
+  readonly version: 'v1' | 'v2';
+  /** Where the container's cgroup is, per hierarchy ('' for v2's unified one); kept in the state. */
+  readonly paths: Record<string, string>;
+  /**
+   * Creates the cgroup (enabling the controllers it needs in its parents)
+   * and applies the resources. Throws naming the `linux.resources` field that
+   * is wrong; leaves nothing behind when it throws.
+   */
+  create(resources: LinuxResources | undefined): void;
+  /** Moves a process into the cgroup (before it runs any of the user's code). */
+  enter(pid: number): void;
+  /** Applies resources to a live container (`update`). */
+  update(resources: LinuxResources): void;
+  freeze(): void;
+  thaw(): void;
+  /** True when the cgroup is frozen (state "paused"). */
+  frozen(): boolean;
+  stats(): CgroupStats;
+  /** Host pids of every process in the cgroup. */
+  pids(): number[];
+  /** Signals every process in the cgroup (SIGKILL through cgroup.kill where the kernel has it). */
+  kill(signal: number): void;
+  /** Number of OOM kills so far (memory.events oom_kill on v2, memory.oom_control on v1). */
+  oomKills(): number;
+  /** Removes the cgroup; its processes must be gone. Missing cgroups are fine. */
+  destroy(): void;
+}
