@@ -24,11 +24,14 @@ export interface Flag {
   type: 'boolean' | 'string' | 'uint';
   short?: string;
   desc: string;
+  /** A string flag that may be given again and again (values kept in order). */
+  multiple?: true;
 }
 export type Flags = Record<string, Flag>;
 
 export type Values<F extends Flags> = {
-  [K in keyof F]?: F[K]['type'] extends 'boolean' ? boolean : F[K]['type'] extends 'uint' ? number : string;
+  [K in keyof F]?: F[K]['type'] extends 'boolean' ? boolean : F[K]['type'] extends 'uint' ? number
+    : F[K]['multiple'] extends true ? string[] : string;
 };
 
 export interface Command<F extends Flags = Flags> {
@@ -37,6 +40,8 @@ export interface Command<F extends Flags = Flags> {
   /** How many positionals (default exactly 1: the container id). */
   min?: number;
   max?: number;
+  /** Flags end at the first positional: the rest belongs to a command line (exec). */
+  stopAtPositional?: boolean;
   flags: F;
   // Method syntax on purpose: parameters stay bivariant, so a Command<{...}>
   // fits the Command<Flags> that main's table holds.
@@ -71,7 +76,7 @@ export function parseFlags<F extends Flags>(
   }
   const args = normalise(argv, flags, stopAtPositional);
   const { tokens } = parseArgs({ args, options, strict: false, allowPositionals: true, tokens: true });
-  const values: Record<string, boolean | string | number> = {};
+  const values: Record<string, boolean | string | number | string[]> = {};
   const positionals: string[] = [];
   const done = (from: number) => ({ values: values as Values<F>, positionals, rest: args.slice(from) });
   for (const t of tokens) {
@@ -85,7 +90,9 @@ export function parseFlags<F extends Flags>(
       const raw = `-${t.rawName.replace(/^-+/, '')}`;
       const flag = Object.hasOwn(flags, t.name) ? flags[t.name] : undefined;
       if (!flag) throw new UsageError(`flag provided but not defined: ${raw}`);
-      values[t.name] = flagValue(flag, raw, t.value);
+      const value = flagValue(flag, raw, t.value);
+      if (flag.multiple) values[t.name] = [...((values[t.name] as string[] | undefined) ?? []), value as string];
+      else values[t.name] = value;
     }
   }
   return done(args.length);

@@ -1,12 +1,16 @@
 // `tsrun run` in the foreground with process.terminal: the pty master comes
 // to us and we relay it to and from our own terminal, as runc does.
 import { createRequire } from 'node:module';
-import type { Container } from '../container/container.js';
+/** What has a console: a container created with openConsole, or an exec'd process. */
+interface HasConsole {
+  readonly console: number | null;
+  resizeConsole(rows: number, cols: number): Promise<void>;
+}
 
 const require = createRequire(import.meta.url);
 
 /** Starts relaying; the promise resolves once the container side has hung up. */
-export function relayConsole(c: Container): { done: Promise<void>; stop(): void } {
+export function relayConsole(c: HasConsole): { done: Promise<void>; stop(): void } {
   const tty = require('node:tty') as typeof import('node:tty');
   const fd = c.console!;
   const fromContainer = new tty.ReadStream(fd);

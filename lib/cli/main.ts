@@ -14,6 +14,7 @@ const commands: Record<string, [summary: string, load: Loader]> = {
   create: ['create a container', () => import('./commands/create.js')],
   delete: ['delete any resources held by the container often used with detached container', () => import('./commands/delete.js')],
   events: ['display container events such as OOM notifications, cpu, memory, and IO usage statistics', () => import('./commands/events.js')],
+  exec: ['execute new process inside the container', () => import('./commands/exec.js')],
   kill: ["kill sends the specified signal (default: SIGTERM) to the container's init process", () => import('./commands/kill.js')],
   list: ['lists containers started by tsrun with the given root', () => import('./commands/list.js')],
   pause: ['pause suspends all processes inside the container', () => import('./commands/pause.js')],
@@ -56,7 +57,9 @@ async function main(argv: string[]): Promise<number> {
   if (!entry) throw new UsageError(`unknown command "${name}" (see tsrun --help)`);
 
   const cmd = (await entry[1]()).default;
-  const { values, positionals } = parseFlags(args, { ...cmd.flags, ...helpFlag });
+  const parsed = parseFlags(args, { ...cmd.flags, ...helpFlag }, cmd.stopAtPositional);
+  const { values } = parsed;
+  const positionals = cmd.stopAtPositional ? parsed.rest : parsed.positionals;
   if (values.help) {
     const usage = `tsrun ${name}${Object.keys(cmd.flags).length ? ' [command options]' : ''} ${cmd.args}`.trimEnd();
     process.stdout.write(formatHelp(usage, entry[0], cmd.flags));

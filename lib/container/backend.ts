@@ -1,9 +1,9 @@
 // What an operating system must provide to run containers. lib/container
 // holds the lifecycle (policy shared by every platform); lib/linux (and later
 // lib/windows) fill this interface with the mechanism.
-import type { LinuxResources, Spec } from '../spec/types.js';
+import type { LinuxResources, Process, Spec } from '../spec/types.js';
 import type { StateRecord } from '../state/store.js';
-import type { ContainerStats, ContainerStatus, CreateOptions, ExitStatus } from './types.js';
+import type { ContainerStats, ContainerStatus, CreateOptions, ExecOptions, ExitStatus } from './types.js';
 import type { SpecState } from './state.js';
 
 /** An init this process created and still holds handles to. */
@@ -13,6 +13,12 @@ export interface LiveInit {
   readonly exited: Promise<ExitStatus | null>;
   /** Lets Node exit while the init runs (or keeps it alive again). */
   ref(keepAlive: boolean): void;
+}
+
+export interface StartedProcess {
+  live: LiveInit;
+  /** The pty master, when options.openConsole asked for it. */
+  console: number | null;
 }
 
 export interface CreatedInit {
@@ -58,6 +64,8 @@ export interface Backend {
   /** Host pids of the container's processes. */
   processes(record: StateRecord): number[];
   oomKills(record: StateRecord): number;
+  /** Starts a process in the running container; resolves once it has exec'd. */
+  exec(record: StateRecord, process: Process, options: ExecOptions, hooks: HookContext): Promise<StartedProcess>;
   /** Sets the size of a console this process holds. */
   resizeConsole(console: number, rows: number, cols: number): void;
   /** Kills whatever still runs and waits until it is gone. */

@@ -6,8 +6,10 @@ import { ociState, specState } from './state.js';
 import type { StateStore, StateRecord } from '../state/store.js';
 import { InvalidStateError } from '../errors.js';
 import { parseSignal } from './signal.js';
-import type { ContainerState, ContainerStats, DeleteOptions, ExitStatus, KillOptions } from './types.js';
-import type { LinuxResources } from '../spec/types.js';
+import type { ContainerState, ContainerStats, DeleteOptions, ExecOptions, ExitStatus, KillOptions } from './types.js';
+import type { LinuxResources, Process, Spec } from '../spec/types.js';
+import { ExecProcess } from './exec.js';
+import { writePidFile } from './pidfile.js';
 
 export interface RuntimeContext {
   store: StateStore;
@@ -45,6 +47,11 @@ export class Container extends EventEmitter {
 
   get bundle(): string {
     return this.record.bundle;
+  }
+
+  /** The config the container was created from. */
+  get spec(): Spec {
+    return this.record.spec;
   }
 
   private get stateDir(): string {
@@ -109,6 +116,14 @@ export class Container extends EventEmitter {
   /** Resource usage, as `runc events --stats` reports it. */
   async stats(): Promise<ContainerStats> {
     return (await this.ctx.backend()).stats(this.record);
+  }
+
+  /** Runs another process in the container (as `runc exec`). */
+  async exec(process: Process, options: ExecOptions = {}): Promise<ExecProcess> {
+    const backend = await this.ctx.backend();
+    const started = await backend.exec(this.record, process, options, this.hooks);
+    if (options.pidFile) writePidFile(options.pidFile, started.live.pid);
+    return new ExecProcess(started.live, started.console, this.ctx);
   }
 
   /** OOM kills counted in the container's cgroup so far. */

@@ -1,6 +1,7 @@
 // create: claim the id, set the container up, record its state. Any failure
 // leaves nothing behind: no state directory, no process.
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writePidFile } from './pidfile.js';
 import { join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import { parseSpec } from '../spec/validate.js';
@@ -26,12 +27,6 @@ export function loadBundleSpec(bundle: string): Spec {
   return parseSpec(text);
 }
 
-/** Like runc: written whole or not at all, so a reader never sees half a pid. */
-export function writePidFile(path: string, pid: number): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, String(pid));
-  renameSync(tmp, path);
-}
 
 export async function createContainer(
   ctx: RuntimeContext,

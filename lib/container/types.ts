@@ -47,6 +47,20 @@ export interface CreateOptions {
   openConsole?: boolean;
 }
 
+/** How `exec` runs its process (the process itself is a config.json `process`). */
+export interface ExecOptions {
+  /** Write the process's host pid here. */
+  pidFile?: string;
+  /** Unix socket that receives the pty master when process.terminal is set. */
+  consoleSocket?: string;
+  /** With process.terminal and no consoleSocket: receive the pty master here. */
+  openConsole?: boolean;
+  /** Pass fds 3 .. 3+N-1 of the caller to the process. */
+  preserveFds?: number;
+  /** The process's stdin, stdout and stderr: fds of this process (default 0, 1, 2). */
+  stdio?: [number, number, number];
+}
+
 export interface DeleteOptions {
   /** Kill a running container first (SIGKILL), as `runc delete --force`. */
   force?: boolean;

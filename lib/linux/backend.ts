@@ -1,10 +1,11 @@
 // The Linux backend: clone-based init, exec.fifo start, pidfd signals and waits.
 import { chmodSync, closeSync, constants, existsSync, openSync, readSync, readdirSync, readlinkSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Backend, CreateRequest, CreatedInit, HookContext, LiveInit } from '../container/backend.js';
+import type { Backend, CreateRequest, CreatedInit, HookContext, LiveInit, StartedProcess } from '../container/backend.js';
+import { prepareExec } from './exec.js';
 import { runHooksWarning } from './hooks.js';
-import type { ContainerStats, ContainerStatus, ExitStatus } from '../container/types.js';
-import type { LinuxResources } from '../spec/types.js';
+import type { ContainerStats, ContainerStatus, ExecOptions, ExitStatus } from '../container/types.js';
+import type { LinuxResources, Process } from '../spec/types.js';
 import type { CgroupManager } from './cgroups/manager.js';
 import { cgroupManagerFor, loadCgroupManager } from './cgroups/index.js';
 import type { StateRecord } from '../state/store.js';
@@ -239,6 +240,27 @@ export const linuxBackend: Backend = {
     if (cgroup) return cgroup.pids();
     if (!isAlive(record.pid, record.pidStartTime)) return [];
     return record.ownPidNamespace ? pidNamespaceMembers(record.pid) : [record.pid];
+  },
+
+  async exec(record: StateRecord, proc: Process, options: ExecOptions, hooks: HookContext): Promise<StartedProcess> {
+    if (!isAlive(record.pid, record.pidStartTime)) throw new InvalidStateError('cannot exec in a stopped container');
+    const cgroup = cgroupOf(record);
+    const receive = proc.terminal && options.openConsole && !options.consoleSocket ? native.socketpair() : null;
+    let init: InitProcess;
+    let prepared: PreparedInit;
+    try {
+      prepared = prepareExec(record, proc, { ...options, consoleSocketFd: receive?.[1] }, hooks.warn);
+      if (receive) prepared.fds.push(receive[1]);
+      init = await spawnInit(prepared, null, hooks.stateOf, (pid) => cgroup?.enter(pid));
+    } catch (e) {
+      if (receive) native.close(receive[0]);
+      throw e;
+    }
+    const console = receive ? native.recvFd(receive[0]) : null;
+    if (receive) native.close(receive[0]);
+    const live = new LinuxInit(init.pid, init.pidfd, init.syncFd, (r) => describeFailure(prepared, r));
+    await waitForExec(live);
+    return { live, console };
   },
 
   oomKills(record: StateRecord): number {

@@ -165,6 +165,40 @@ function listenerSocket(path: string | undefined, fds: number[]): number {
   return fds[fds.length - 1];
 }
 
+/**
+ * The plan's process part: what runs, as whom, with which limits and
+ * filters. The same for a container's init and for a process exec'd into it.
+ */
+export function processFields(
+  spec: Spec,
+  rootfs: string,
+  options: LinuxCreateOptions,
+  fds: number[],
+  warn: (message: string) => void,
+) {
+  const proc = spec.process!;
+  const env = processEnv(proc, rootfs);
+  const seccomp = planSeccomp(spec, warn);
+  return {
+    execCandidates: execCandidates(proc, env),
+    args: proc.args!,
+    env,
+    ...processUser(proc),
+    stdio: options.stdio ?? [0, 1, 2] as [number, number, number],
+    preserveFds: options.preserveFds ?? 0,
+    caps: capabilitySets(spec, warn),
+    rlimits: rlimits(proc),
+    noNewPrivileges: proc.noNewPrivileges ?? false,
+    ioprio: ioPriority(proc),
+    scheduler: scheduler(proc),
+    seccomp: seccomp && { program: seccomp.program, flags: seccomp.flags, listenerFd: listenerSocket(seccomp.listenerPath, fds) },
+    terminal: proc.terminal ?? false,
+    consoleSocketFd: consoleSocket(spec, options, fds),
+    consoleRows: proc.consoleSize?.height ?? 0,
+    consoleCols: proc.consoleSize?.width ?? 0,
+  };
+}
+
 export function prepareInit(
   spec: Spec,
   bundle: string,
@@ -197,9 +231,6 @@ export function prepareInit(
     const cwd = proc.cwd ?? '/';
     steps.push({ op: Op.chdir, target: cwd, what: `process.cwd: chdir to ${cwd}` });
 
-    const env = processEnv(proc, rootfs);
-    const user = processUser(proc);
-    const seccomp = planSeccomp(spec, warn);
     const plan: InitPlan = {
       rootfs,
       cloneFlags: ns.cloneFlags,
@@ -208,32 +239,17 @@ export function prepareInit(
       joinPid: ns.joinPid,
       userns: ns.types.has('user'),
       steps,
-      execCandidates: execCandidates(proc, env),
-      args: proc.args,
-      env,
-      ...user,
       setGroups: !ns.created.has('user') || setgroupsAllowed(spec),
-      stdio: options.stdio ?? [0, 1, 2],
-      preserveFds: options.preserveFds ?? 0,
       stateDirFd: -1,
       keyring: options.noNewKeyring ? null : id,
-      caps: capabilitySets(spec, warn),
-      rlimits: rlimits(proc),
-      noNewPrivileges: proc.noNewPrivileges ?? false,
       personality: personality(spec),
-      ioprio: ioPriority(proc),
-      scheduler: scheduler(proc),
-      seccomp: seccomp && { program: seccomp.program, flags: seccomp.flags, listenerFd: listenerSocket(seccomp.listenerPath, fds) },
-      terminal: proc.terminal ?? false,
-      consoleSocketFd: consoleSocket(spec, options, fds),
-      consoleRows: proc.consoleSize?.height ?? 0,
-      consoleCols: proc.consoleSize?.width ?? 0,
+      ...processFields(spec, rootfs, options, fds, warn),
       createContainerHooks: hooksOf(spec, 'createContainer').map(initHook),
       startContainerHooks: hooksOf(spec, 'startContainer').map(initHook),
       runtimeHooks: hooksOf(spec, 'prestart').length + hooksOf(spec, 'createRuntime').length > 0,
       messageSize: messageSize(spec, bundle, id),
     };
-    return { plan, namespaces: ns, spec, listenerMetadata: seccomp?.listenerMetadata, fds };
+    return { plan, namespaces: ns, spec, listenerMetadata: spec.linux?.seccomp?.listenerMetadata, fds };
   } catch (e) {
     closeJoins(ns);
     for (const fd of fds) native.close(fd);

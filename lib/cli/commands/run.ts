@@ -67,7 +67,7 @@ export default command({
  * it; until then they are queued. The handlers stay after stop() (which
  * drops signals) so a late Ctrl-C cannot kill us before the delete.
  */
-function forwardSignals() {
+export function forwardSignals() {
   let pid = 0; // 0: not started yet, -1: stopped
   const queue: NodeJS.Signals[] = [];
   const send = (sig: NodeJS.Signals) => {

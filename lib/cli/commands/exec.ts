@@ -1,0 +1,92 @@
+// tsrun exec ID [COMMAND ARGS]: run another process in a running container,
+// described by --process FILE (a config.json `process`) or by the container's
+// own process with the flags' changes, as runc does.
+import { readFileSync } from 'node:fs';
+import { Runtime } from '../../container/runtime.js';
+import type { Container } from '../../container/container.js';
+import type { Process } from '../../spec/types.js';
+import { InvalidArgumentError } from '../../errors.js';
+import { command, failed, validateId, type Values } from '../args.js';
+import { relayConsole } from '../console.js';
+import { forwardSignals } from './run.js';
+
+const flags = {
+  'console-socket': { type: 'string', desc: "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal" },
+  cwd: { type: 'string', desc: 'current working directory in the container' },
+  env: { type: 'string', short: 'e', multiple: true, desc: 'set environment variables' },
+  tty: { type: 'boolean', short: 't', desc: 'allocate a pseudo-TTY' },
+  user: { type: 'string', short: 'u', desc: 'UID (format: <uid>[:<gid>])' },
+  'additional-gids': { type: 'string', short: 'g', multiple: true, desc: 'additional gids' },
+  process: { type: 'string', short: 'p', desc: 'path to the process.json' },
+  detach: { type: 'boolean', short: 'd', desc: 'detach from the container\'s process' },
+  'pid-file': { type: 'string', desc: 'specify the file to write the process id to' },
+  'process-label': { type: 'string', desc: 'set the asm process label for the process commonly used with selinux' },
+  apparmor: { type: 'string', desc: 'set the apparmor profile for the process' },
+  'no-new-privs': { type: 'boolean', desc: 'set the no new privileges value for the process' },
+  cap: { type: 'string', short: 'c', multiple: true, desc: 'add a capability to the bounding set for the process' },
+  'preserve-fds': { type: 'uint', desc: 'Pass N additional file descriptors to the container (stdio + N in total) (default: 0)' },
+  'ignore-paused': { type: 'boolean', desc: 'allow exec in a paused container' },
+} as const;
+
+function processFor(c: Container, o: Values<typeof flags>, args: string[]): Process {
+  if (o.process !== undefined) {
+    try {
+      return JSON.parse(readFileSync(o.process, 'utf8')) as Process;
+    } catch (e) {
+      throw new InvalidArgumentError(`process ${o.process}: ${(e as Error).message}`);
+    }
+  }
+  if (!args.length) throw new InvalidArgumentError('exec: no command given and no --process');
+  const base: Process = structuredClone(c.spec.process ?? { cwd: '/', args: [] });
+  const p: Process = { ...base, args, terminal: o.tty ?? false };
+  if (o.cwd !== undefined) p.cwd = o.cwd;
+  if (o.env) p.env = [...(p.env ?? []), ...o.env];
+  if (o.user !== undefined) {
+    const m = /^(\d+)(?::(\d+))?$/.exec(o.user);
+    if (!m) throw new InvalidArgumentError(`invalid --user "${o.user}": want <uid>[:<gid>]`);
+    p.user = { ...p.user, uid: Number(m[1]), gid: m[2] === undefined ? 0 : Number(m[2]) };
+  }
+  if (o['additional-gids']) p.user = { uid: 0, gid: 0, ...p.user, additionalGids: o['additional-gids'].map(Number) };
+  if (o['no-new-privs']) p.noNewPrivileges = true;
+  if (o.apparmor !== undefined) p.apparmorProfile = o.apparmor;
+  if (o['process-label'] !== undefined) p.selinuxLabel = o['process-label'];
+  if (o.cap && p.capabilities) {
+    const caps = p.capabilities;
+    for (const set of ['bounding', 'effective', 'permitted', 'ambient'] as const) caps[set] = [...(caps[set] ?? []), ...o.cap];
+  }
+  return p;
+}
+
+export default command({
+  args: '<container-id> <command> [command options]',
+  min: 1,
+  max: Infinity,
+  stopAtPositional: true,
+  flags,
+  async run(o, [id, ...args], g) {
+    const c = await new Runtime(g.runtime).load(validateId(id!));
+    const proc = processFor(c, o, args);
+    if (!o['ignore-paused'] && (await c.state()).status === 'paused') throw new InvalidArgumentError('cannot exec in a paused container (use --ignore-paused to override)');
+    const signals = o.detach ? undefined : forwardSignals();
+    try {
+      const p = await c.exec(proc, {
+        ...(o['pid-file'] !== undefined ? { pidFile: o['pid-file'] } : {}),
+        ...(o['console-socket'] !== undefined ? { consoleSocket: o['console-socket'] } : {}),
+        openConsole: !o.detach,
+        preserveFds: o['preserve-fds'] ?? 0,
+      });
+      if (!signals) return 0;
+      const console = p.console === null ? null : relayConsole(p);
+      signals.target(p.pid);
+      const status = await p.wait();
+      if (console) await Promise.race([console.done, new Promise((r) => setTimeout(r, 500))]);
+      console?.stop();
+      if (!status) throw new Error('exit status of the process is unknown');
+      return status.status;
+    } catch (e) {
+      throw failed('exec', e);
+    } finally {
+      signals?.stop();
+    }
+  },
+});

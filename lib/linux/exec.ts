@@ -1,0 +1,82 @@
+// exec: a new process in a running container. It is cloned like an init but
+// joins the container's namespaces through a pidfd of its init (setns with
+// every namespace at once), enters its cgroup, and gets the process part of
+// the plan: user, capabilities, rlimits, seccomp, terminal.
+import { closeSync, openSync } from 'node:fs';
+import { release } from 'node:os';
+import type { Spec } from '../spec/types.js';
+import type { StateRecord } from '../state/store.js';
+import { K, native } from './native.js';
+import { Create, Op } from './steps.js';
+import { processFields, type InitPlan, type LinuxCreateOptions, type PreparedInit } from './plan.js';
+import type { NamespacePlan, NamespaceType } from './namespaces.js';
+import { SpecError } from '../spec/errors.js';
+
+const cloneFlag: Record<NamespaceType, number> = {
+  pid: K.CLONE_NEWPID, network: K.CLONE_NEWNET, mount: K.CLONE_NEWNS, ipc: K.CLONE_NEWIPC,
+  uts: K.CLONE_NEWUTS, user: K.CLONE_NEWUSER, cgroup: K.CLONE_NEWCGROUP, time: K.CLONE_NEWTIME,
+};
+const nsFile: Record<NamespaceType, string> = {
+  pid: 'pid', network: 'net', mount: 'mnt', ipc: 'ipc', uts: 'uts', user: 'user', cgroup: 'cgroup', time: 'time',
+};
+
+/** setns(pidfd, flags) joins them all at once (Linux 5.8); before, one file each. */
+function setnsByPidfd(): boolean {
+  const [major, minor] = release().split('.').map(Number);
+  return major > 5 || (major === 5 && minor >= 8);
+}
+
+export function prepareExec(
+  record: StateRecord,
+  proc: NonNullable<Spec['process']>,
+  options: LinuxCreateOptions,
+  warn: (message: string) => void,
+): PreparedInit {
+  if (!proc.args?.length) throw new SpecError('process.args', 'must name the program to run');
+  const spec: Spec = { ...record.spec, process: proc };
+  const types = new Set((record.spec.linux?.namespaces ?? []).map((n) => n.type as NamespaceType));
+  const namespaces: NamespacePlan = { cloneFlags: 0, unshareFlags: 0, joins: [], joinPid: false, types, created: new Set() };
+  const fds: number[] = [];
+  try {
+    if (setnsByPidfd()) {
+      const flags = [...types].reduce((f, t) => f | cloneFlag[t], 0);
+      const fd = native.pidfdOpen(record.pid);
+      fds.push(fd);
+      namespaces.joins.push({ fd, nstype: flags, field: 'the container', path: `pidfd of ${record.pid}` });
+    } else {
+      // The user namespace first: it decides what the others may do.
+      for (const t of [...types].sort((a, b) => Number(b === 'user') - Number(a === 'user'))) {
+        const path = `/proc/${record.pid}/ns/${nsFile[t]}`;
+        const fd = openSync(path, 'r');
+        fds.push(fd);
+        namespaces.joins.push({ fd, nstype: cloneFlag[t], field: `the container's ${t} namespace`, path });
+      }
+    }
+    const cwd = proc.cwd ?? '/';
+    const plan: InitPlan = {
+      rootfs: '/',
+      cloneFlags: 0,
+      unshareFlags: 0,
+      joins: namespaces.joins.map(({ fd, nstype }) => ({ fd, nstype })),
+      // In the container's pid namespace only once forked after setns.
+      joinPid: types.has('pid'),
+      userns: types.has('user'),
+      steps: [{ op: Op.chdir, target: cwd, create: Create.none, what: `process.cwd: chdir to ${cwd}` }],
+      setGroups: true,
+      stateDirFd: -1,
+      keyring: null,
+      personality: -1,
+      ...processFields(spec, record.rootfs, options, fds, warn),
+      createContainerHooks: [],
+      startContainerHooks: [],
+      runtimeHooks: false,
+      messageSize: 4096,
+    };
+    // The joins' fds are closed with the namespaces; the rest after the spawn.
+    const joinFds = new Set(namespaces.joins.map((j) => j.fd));
+    return { plan, namespaces, spec, fds: fds.filter((fd) => !joinFds.has(fd)) };
+  } catch (e) {
+    for (const fd of fds) closeSync(fd);
+    throw e;
+  }
+}
