@@ -1,6 +1,7 @@
 // `tsrun run` in the foreground with process.terminal: the pty master comes
 // to us and we relay it to and from our own terminal, as runc does.
 import { createRequire } from 'node:module';
+import { native } from '../linux/native.js';
 /** What has a console: a container created with openConsole, or an exec'd process. */
 interface HasConsole {
   readonly console: number | null;
@@ -16,8 +17,9 @@ export function relayConsole(c: HasConsole): { done: Promise<void>; stop(): void
   const fromContainer = new tty.ReadStream(fd);
   const toContainer = new tty.WriteStream(fd);
   const stdin = process.stdin;
-  const raw = stdin.isTTY === true;
-  if (raw) stdin.setRawMode(true);
+  // Raw as runc makes it (cfmakeraw): the container's pty already did the
+  // output processing, so ours must not turn "\r\n" into "\r\r\n".
+  const saved = stdin.isTTY ? native.makeRaw(0) : null;
   const resize = () => {
     if (process.stdout.isTTY) c.resizeConsole(process.stdout.rows, process.stdout.columns).catch(() => {});
   };
@@ -36,7 +38,7 @@ export function relayConsole(c: HasConsole): { done: Promise<void>; stop(): void
     stop() {
       process.off('SIGWINCH', resize);
       stdin.unpipe(toContainer);
-      if (raw) stdin.setRawMode(false);
+      if (saved) native.restoreTerminal(0, saved);
       stdin.pause();
       fromContainer.destroy();
       toContainer.destroy();

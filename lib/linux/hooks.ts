@@ -34,9 +34,9 @@ export function checkHooks(spec: Spec): void {
   }
 }
 
-/** The init's form of a hook: argv and env as it execs them. */
-export function initHook(h: Hook): { path: string; args: string[]; env: string[]; timeout: number } {
-  return { path: h.path, args: h.args?.length ? h.args : [h.path], env: h.env ?? [], timeout: h.timeout ?? 0 };
+/** The init's form of a hook: argv and env as it execs them, and where (runc's choice). */
+export function initHook(h: Hook, cwd: string): { path: string; args: string[]; env: string[]; timeout: number; cwd: string } {
+  return { path: h.path, args: h.args?.length ? h.args : [h.path], env: h.env ?? [], timeout: h.timeout ?? 0, cwd };
 }
 
 /** How a hook the init ran failed: its wait status, or an errno (ETIMEDOUT, ...). */
@@ -52,12 +52,13 @@ export function describeInitHookFailure(spec: Spec, kind: HookKind, index: numbe
 // child_process only when a container has hooks: the CLI's start path stays lean.
 const require = createRequire(import.meta.url);
 
-function runHook(h: Hook, field: string, state: string): Promise<void> {
+function runHook(h: Hook, field: string, state: string, cwd: string): Promise<void> {
   const { spawn } = require('node:child_process') as typeof import('node:child_process');
   return new Promise((resolve, reject) => {
     const args = h.args?.length ? h.args : [h.path];
     const child = spawn(h.path, args.slice(1), {
       argv0: args[0],
+      cwd,
       env: Object.fromEntries((h.env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])),
       stdio: ['pipe', 'ignore', 'pipe'],
     });
@@ -80,18 +81,22 @@ function runHook(h: Hook, field: string, state: string): Promise<void> {
   });
 }
 
-/** Runs the hooks of a kind in order; the first failure is thrown. */
-export async function runHooks(spec: Spec, kind: HookKind, state: object): Promise<void> {
+/** Runs the hooks of a kind in order, in the bundle as runc does; the first failure is thrown. */
+export async function runHooks(spec: Spec, kind: HookKind, state: { bundle: string }): Promise<void> {
   const text = JSON.stringify(state);
   const hooks = hooksOf(spec, kind);
-  for (let i = 0; i < hooks.length; i++) await runHook(hooks[i], `hooks.${kind}[${i}]`, text);
+  for (let i = 0; i < hooks.length; i++) await runHook(hooks[i], `hooks.${kind}[${i}]`, text, state.bundle);
 }
 
-/** poststart and poststop: a failure is only a warning, as the spec says. */
-export async function runHooksWarning(spec: Spec, kind: HookKind, state: object, warn: (m: string) => void): Promise<void> {
-  try {
-    await runHooks(spec, kind, state);
-  } catch (e) {
-    warn((e as Error).message);
+/** poststart and poststop: a failure is a warning and the next hook still runs, as the spec says. */
+export async function runHooksWarning(spec: Spec, kind: HookKind, state: { bundle: string }, warn: (m: string) => void): Promise<void> {
+  const text = JSON.stringify(state);
+  const hooks = hooksOf(spec, kind);
+  for (let i = 0; i < hooks.length; i++) {
+    try {
+      await runHook(hooks[i], `hooks.${kind}[${i}]`, text, state.bundle);
+    } catch (e) {
+      warn((e as Error).message);
+    }
   }
 }

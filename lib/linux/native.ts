@@ -22,6 +22,8 @@ export interface LinuxNative {
   connectUnix(path: string): number;
   recvFd(socket: number): number;
   setWinsize(fd: number, rows: number, cols: number): void;
+  makeRaw(fd: number): Buffer;
+  restoreTerminal(fd: number, saved: Buffer): void;
   readReport(fd: number): InitReport | null | false;
   pidfdOpen(pid: number): number;
   pidfdSignal(pidfd: number, signal: number): void;
@@ -38,7 +40,7 @@ export interface LinuxNative {
   seccompCompile(filter: import('./seccomp.js').SeccompFilter): { program: Buffer; unknownSyscalls: string[]; warnings: string[] };
   bpfLoadCgroupDevice(insns: Buffer, license: string): number;
   bpfAttachCgroup(cgroup: number | string, progFd: number): { replaced: number; detached: number };
-  bpfQueryCgroup(cgroup: number | string): number[];
+  bpfQueryCgroup(cgroup: number | string): { id: number; tag: string }[];
 }
 
 const require = createRequire(import.meta.url);

@@ -244,8 +244,8 @@ export function prepareInit(
       keyring: options.noNewKeyring ? null : id,
       personality: personality(spec),
       ...processFields(spec, rootfs, options, fds, warn),
-      createContainerHooks: hooksOf(spec, 'createContainer').map(initHook),
-      startContainerHooks: hooksOf(spec, 'startContainer').map(initHook),
+      createContainerHooks: hooksOf(spec, 'createContainer').map((h) => initHook(h, rootfs)),
+      startContainerHooks: hooksOf(spec, 'startContainer').map((h) => initHook(h, '/')),
       runtimeHooks: hooksOf(spec, 'prestart').length + hooksOf(spec, 'createRuntime').length > 0,
       messageSize: messageSize(spec, bundle, id),
     };

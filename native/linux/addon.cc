@@ -15,12 +15,14 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <linux/seccomp.h>
 
 #include <napi.h>
 
+#include "ebpf.h"
 #include "plan.h"
 #include "reactor.h"
 #include "seccomp.h"
@@ -67,7 +69,7 @@ size_t CountStrings(const Napi::Object& js) {
     Napi::Array hooks = v.As<Napi::Array>();
     for (uint32_t i = 0; i < hooks.Length(); i++) {
       Napi::Object h = hooks.Get(i).As<Napi::Object>();
-      n += 1 + h.Get("args").As<Napi::Array>().Length() + h.Get("env").As<Napi::Array>().Length();
+      n += 2 + h.Get("args").As<Napi::Array>().Length() + h.Get("env").As<Napi::Array>().Length();
     }
   }
   return n;
@@ -92,6 +94,7 @@ void Hooks(Plan& plan, const Napi::Object& js, const char* key, std::vector<Hook
     StringList(plan, h, "args", out[i].argv);
     StringList(plan, h, "env", out[i].envp);
     out[i].timeout = static_cast<int>(Int(h, "timeout"));
+    out[i].cwd = Keep(plan, h.Get("cwd"));
   }
 }
 
@@ -389,6 +392,34 @@ Napi::Value SetWinsize(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// makeRaw(fd) -> the old termios: raw as cfmakeraw (no output processing
+// either, unlike libuv's raw mode), for relaying a container's pty.
+Napi::Value MakeRaw(const Napi::CallbackInfo& info) {
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  struct termios old;
+  if (tcgetattr(fd, &old) != 0) {
+    ErrnoError(info.Env(), "tcgetattr", errno).ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  struct termios raw = old;
+  cfmakeraw(&raw);
+  if (tcsetattr(fd, TCSANOW, &raw) != 0) {
+    ErrnoError(info.Env(), "tcsetattr", errno).ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  return Napi::Buffer<char>::Copy(info.Env(), reinterpret_cast<char*>(&old), sizeof old);
+}
+
+// restoreTerminal(fd, saved): undoes makeRaw.
+Napi::Value RestoreTerminal(const Napi::CallbackInfo& info) {
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  Napi::Buffer<char> saved = info[1].As<Napi::Buffer<char>>();
+  if (saved.Length() == sizeof(struct termios)) {
+    tcsetattr(fd, TCSANOW, reinterpret_cast<const struct termios*>(saved.Data()));
+  }
+  return info.Env().Undefined();
+}
+
 Napi::Value Mkfifo(const Napi::CallbackInfo& info) {
   std::string path = info[0].As<Napi::String>().Utf8Value();
   mode_t mode = static_cast<mode_t>(info[1].As<Napi::Number>().Uint32Value());
@@ -438,6 +469,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("connectUnix", Napi::Function::New(env, ConnectUnix));
   exports.Set("recvFd", Napi::Function::New(env, RecvFd));
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize));
+  exports.Set("makeRaw", Napi::Function::New(env, MakeRaw));
+  exports.Set("restoreTerminal", Napi::Function::New(env, RestoreTerminal));
   exports.Set("readReport", Napi::Function::New(env, ReadReport));
   exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen));
   exports.Set("pidfdSignal", Napi::Function::New(env, PidfdSignal));
@@ -449,6 +482,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("constants", Constants(env));
   InitReactor(env, exports);
   InitSeccomp(env, exports);
+  InitEbpf(env, exports);
   return exports;
 }
 

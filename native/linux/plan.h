@@ -63,6 +63,7 @@ struct Hook {
   std::vector<char*> argv;  // NULL-terminated
   std::vector<char*> envp;  // NULL-terminated
   int timeout = 0;          // seconds; 0: none
+  const char* cwd = nullptr;
 };
 
 struct Rlimit {

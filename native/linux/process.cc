@@ -196,6 +196,7 @@ int RunHooks(const Plan& plan, const std::vector<Hook>& hooks, int phase, int me
     if (pid == 0) {
       sigaction(SIGPIPE, &dfl, nullptr);
       if (dup2(p[0], 0) < 0) _exit(127);
+      if (h.cwd && chdir(h.cwd) != 0) _exit(127);
       execve(h.path, h.argv.data(), h.envp.data());
       _exit(127);
     }

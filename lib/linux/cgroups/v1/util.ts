@@ -36,9 +36,9 @@ export function errnoOf(e: unknown): string | undefined {
 
 /** Writes `value` to dir/file in a single write(2); throws the raw errno error. */
 export function writeRaw(dir: string, file: string, value: string): void {
-  // O_WRONLY without O_CREAT/O_TRUNC: cgroupfs files exist or not, and some
+  // O_WRONLY without O_CREAT/O_TRUNC (libuv adds O_CLOEXEC): cgroupfs files exist or not, and some
   // are write-only (devices.allow).
-  const fd = openSync(`${dir}/${file}`, constants.O_WRONLY | constants.O_CLOEXEC);
+  const fd = openSync(`${dir}/${file}`, constants.O_WRONLY);
   try {
     writeSync(fd, value);
   } finally {

@@ -1,0 +1,357 @@
+// The cgroup v1 driver (runc's libcontainer/cgroups/fs): one directory per
+// mounted hierarchy, the resources written per controller (one file each
+// here), and on a hybrid host the cgroup2 mount joined too, as runc does.
+//
+//   const paths = v1Paths(spec, id)     // { memory: '/sys/fs/cgroup/memory/<id>', 'cpu,cpuacct': ..., 'name=systemd': ..., '': ... }
+//   const cg = v1Manager(paths)         // or, later, from the state: v1Manager(record.paths)
+//   cg.create(spec.linux?.resources)    // mkdir + limits; throws SpecError naming the field, leaves nothing
+//   cg.enter(pid)
+//
+// Paths keys are hierarchies as mounted ("cpu,cpuacct" when co-mounted,
+// "name=systemd", "" for a hybrid host's cgroup2), so a manager rebuilt from
+// the state alone knows which controller lives where.
+import { mkdirSync, readdirSync, rmdirSync, existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { LinuxResources, Spec } from '../../../spec/types.js';
+import { SpecError } from '../../../spec/errors.js';
+import { TsrunError } from '../../../errors.js';
+import type { CgroupManager, CgroupStats } from '../manager.js';
+import { cgroupHost } from '../host.js';
+import { containerCgroupPath } from '../path.js';
+import { errnoOf, readIfExists, reason, sleepSync, writeRaw } from './util.js';
+import { applyCpu, applyCpuRt, cpuStats, cpuWanted } from './cpu.js';
+import { cpuacctStats } from './cpuacct.js';
+import { applyCpuset, cpusetInherit, cpusetWanted } from './cpuset.js';
+import { applyMemory, memoryOomKills, memoryStats, memoryWanted, validateMemory } from './memory.js';
+import { applyPids, pidsStats, pidsWanted } from './pids.js';
+import { applyBlkio, blkioStats, blkioWanted } from './blkio.js';
+import { applyHugetlb, hugetlbStats, hugetlbWanted, validateHugetlb } from './hugetlb.js';
+import { applyNetCls, applyNetPrio, netClsWanted, netPrioWanted } from './net.js';
+import { applyRdma, rdmaWanted } from './rdma.js';
+import { applyDevices, validateDevices } from './devices.js';
+import { freeze, isFrozen, thaw } from './freezer.js';
+import { applyUnified, enableUnified, unifiedControllers, validateUnified } from './unified.js';
+
+/** The controllers runc's fs driver knows (a hierarchy with one of them is joined). */
+const KNOWN = new Set([
+  'cpuset', 'devices', 'memory', 'cpu', 'cpuacct', 'pids', 'blkio', 'hugetlb',
+  'net_cls', 'net_prio', 'perf_event', 'freezer', 'rdma', 'misc',
+]);
+
+const SIGKILL = 9;
+
+/**
+ * The container's cgroup directory in each hierarchy of this v1 or hybrid
+ * host, by runc's cgroupsPath rules (relative to the runtime's own cgroup in
+ * that hierarchy, or from the root when absolute). Named hierarchies other
+ * than name=systemd are left alone, as runc does.
+ */
+export function v1Paths(spec: Spec, id: string): Record<string, string> {
+  const host = cgroupHost();
+  if (host.unified) throw new TsrunError('the cgroup v1 driver needs a v1 or hybrid host; /sys/fs/cgroup is cgroup2');
+  const paths: Record<string, string> = {};
+  for (const h of host.hierarchies) {
+    let key: string;
+    if (h.fstype === 'cgroup2') {
+      key = '';
+    } else {
+      key = h.options.replace(/^none,/, '');
+      const parts = key.split(',');
+      if (!parts.some((p) => KNOWN.has(p)) && !parts.includes('name=systemd')) continue;
+    }
+    if (key in paths) continue; // one hierarchy mounted twice
+    paths[key] = `${h.mountpoint}${containerCgroupPath(spec, id, h.path)}`;
+  }
+  return paths;
+}
+
+export function v1Manager(paths: Record<string, string>): CgroupManager {
+  return new V1Manager(paths);
+}
+
+class V1Manager implements CgroupManager {
+  readonly version = 'v1' as const;
+  readonly paths: Record<string, string>;
+  /** controller -> directory ("cpu" and "cpuacct" may share one). */
+  private readonly dirs = new Map<string, string>();
+  /** The hybrid host's cgroup2 directory, if any. */
+  private readonly unified: string | undefined;
+  /** Every distinct directory, in a stable order. */
+  private readonly all: string[];
+  /** Directories create() made, parents first: exactly what to remove. */
+  private created: string[] = [];
+
+  constructor(paths: Record<string, string>) {
+    this.paths = { ...paths };
+    for (const [key, dir] of Object.entries(paths)) {
+      if (key === '') this.unified = dir;
+      else for (const c of key.split(',')) this.dirs.set(c, dir);
+    }
+    this.all = [...new Set(Object.keys(paths).sort().map((k) => paths[k]))];
+  }
+
+  /** hugetlb is applied on the cgroup2 mount when only it has the controller. */
+  private hugetlbOnUnified(): boolean {
+    return !this.dirs.has('hugetlb') && this.unified !== undefined && unifiedControllers(this.unified).includes('hugetlb');
+  }
+
+  /** Refuses what cannot be applied, before anything is created. */
+  private validate(r: LinuxResources | undefined, devices: boolean): void {
+    if (devices) {
+      validateDevices(r);
+      if (!this.dirs.has('devices')) {
+        throw new SpecError('linux.resources.devices', 'the devices cgroup controller is not mounted: refusing to run a container without device isolation');
+      }
+    }
+    if (!r) return;
+    validateMemory(r.memory);
+    if (hugetlbWanted(r.hugepageLimits)) validateHugetlb(r.hugepageLimits);
+    const need = (wanted: boolean, controller: string, field: string) => {
+      if (wanted && !this.dirs.has(controller)) {
+        throw new SpecError(field, `cannot set ${controller} limit: the ${controller} cgroup controller is not mounted on this host`);
+      }
+    };
+    need(cpuWanted(r.cpu), 'cpu', 'linux.resources.cpu');
+    need(cpusetWanted(r.cpu), 'cpuset', r.cpu?.cpus ? 'linux.resources.cpu.cpus' : 'linux.resources.cpu.mems');
+    need(memoryWanted(r.memory), 'memory', 'linux.resources.memory');
+    need(pidsWanted(r.pids), 'pids', 'linux.resources.pids');
+    need(blkioWanted(r.blockIO), 'blkio', 'linux.resources.blockIO');
+    need(netClsWanted(r.network), 'net_cls', 'linux.resources.network.classID');
+    need(netPrioWanted(r.network), 'net_prio', 'linux.resources.network.priorities');
+    need(rdmaWanted(r.rdma), 'rdma', 'linux.resources.rdma');
+    if (hugetlbWanted(r.hugepageLimits) && !this.hugetlbOnUnified()) need(true, 'hugetlb', 'linux.resources.hugepageLimits');
+    validateUnified(r.unified, this.unified);
+  }
+
+  /** Writes the resources, controller by controller in runc's order. */
+  private apply(r: LinuxResources | undefined, devices: boolean): void {
+    const d = (c: string) => this.dirs.get(c);
+    const cpuset = d('cpuset');
+    if (cpuset && r?.cpu) applyCpuset(cpuset, r.cpu);
+    const dev = d('devices');
+    if (dev && devices) applyDevices(dev, r);
+    if (!r) return;
+    const memory = d('memory');
+    if (memory) applyMemory(memory, r.memory);
+    const cpu = d('cpu');
+    if (cpu) applyCpu(cpu, r.cpu);
+    const pids = d('pids');
+    if (pids) applyPids(pids, r.pids);
+    const blkio = d('blkio');
+    if (blkio) applyBlkio(blkio, r.blockIO);
+    if (hugetlbWanted(r.hugepageLimits)) {
+      const hugetlb = d('hugetlb');
+      if (hugetlb) applyHugetlb(hugetlb, r.hugepageLimits);
+      else if (this.unified) {
+        enableUnified(this.unified, ['hugetlb'], 'linux.resources.hugepageLimits');
+        applyHugetlb(this.unified, r.hugepageLimits, true);
+      }
+    }
+    const netCls = d('net_cls');
+    if (netCls) applyNetCls(netCls, r.network);
+    const netPrio = d('net_prio');
+    if (netPrio) applyNetPrio(netPrio, r.network);
+    const rdma = d('rdma');
+    if (rdma) applyRdma(rdma, r.rdma);
+    if (this.unified) applyUnified(this.unified, r.unified);
+  }
+
+  private mkdirs(dir: string): void {
+    const missing: string[] = [];
+    for (let d = dir; !existsSync(d); d = dirname(d)) missing.unshift(d);
+    for (const d of missing) {
+      try {
+        mkdirSync(d, 0o755);
+      } catch (e) {
+        if (errnoOf(e) === 'EEXIST') continue; // made by someone else meanwhile: theirs
+        throw new SpecError('linux.cgroupsPath', `cannot create cgroup ${d}: ${reason(e)}`);
+      }
+      this.created.push(d);
+    }
+  }
+
+  /** Removes what create() made, deepest first; errors are left to the caller's error. */
+  private removeCreated(): void {
+    for (const d of [...this.created].reverse()) {
+      try { rmdirSync(d); } catch { /* not ours to fight over */ }
+    }
+    this.created = [];
+  }
+
+  create(resources: LinuxResources | undefined): void {
+    this.validate(resources, true);
+    try {
+      for (const dir of this.all) this.mkdirs(dir);
+      const cpuset = this.dirs.get('cpuset');
+      if (cpuset) cpusetInherit(cpuset);
+      // The realtime budget first, as runc does before any task joins.
+      const cpu = this.dirs.get('cpu');
+      if (cpu) applyCpuRt(cpu, resources?.cpu);
+      this.apply(resources, true);
+    } catch (e) {
+      this.removeCreated();
+      if (e instanceof SpecError) throw e;
+      throw new SpecError('linux.resources', `cannot set up the container's cgroups: ${reason(e)}`);
+    }
+  }
+
+  enter(pid: number): void {
+    for (const dir of this.all) {
+      try {
+        writeRaw(dir, 'cgroup.procs', String(pid));
+      } catch (e) {
+        throw new TsrunError(`cannot move process ${pid} into cgroup ${dir}: ${reason(e)}`);
+      }
+    }
+  }
+
+  /**
+   * Applies resources to the live cgroup. Pass the container's whole
+   * resources (the config merged with the changes, as runc update does):
+   * what is absent is left as it is, and the device rules are rewritten
+   * only when `devices` is present.
+   */
+  update(resources: LinuxResources): void {
+    const devices = resources.devices !== undefined;
+    this.validate(resources, devices);
+    this.apply(resources, devices);
+  }
+
+  private freezerDir(): string {
+    const dir = this.dirs.get('freezer');
+    if (!dir) throw new TsrunError('cannot toggle freezer: the freezer cgroup controller is not mounted');
+    return dir;
+  }
+
+  freeze(): void {
+    freeze(this.freezerDir());
+  }
+
+  thaw(): void {
+    thaw(this.freezerDir());
+  }
+
+  frozen(): boolean {
+    const dir = this.dirs.get('freezer');
+    return dir !== undefined && existsSync(dir) && isFrozen(dir);
+  }
+
+  stats(): CgroupStats {
+    const out: CgroupStats = {};
+    const d = (c: string) => {
+      const dir = this.dirs.get(c);
+      return dir && existsSync(dir) ? dir : undefined;
+    };
+    const cpuacct = d('cpuacct');
+    if (cpuacct) cpuacctStats(cpuacct, out);
+    const cpu = d('cpu');
+    if (cpu) cpuStats(cpu, out);
+    const memory = d('memory');
+    if (memory) memoryStats(memory, out);
+    const pids = d('pids');
+    if (pids) pidsStats(pids, out);
+    const blkio = d('blkio');
+    if (blkio) blkioStats(blkio, out);
+    const hugetlb = d('hugetlb');
+    if (hugetlb) hugetlbStats(hugetlb, out);
+    else if (this.unified && existsSync(this.unified) && this.hugetlbOnUnified()) hugetlbStats(this.unified, out, true);
+    return out;
+  }
+
+  pids(): number[] {
+    // Any hierarchy holds every process (all are entered everywhere); runc
+    // reads the devices one. Sub-cgroups the container made count too.
+    const dir = ['pids', 'memory', 'devices', 'freezer', 'cpu'].map((c) => this.dirs.get(c)).find((x) => x) ?? this.all[0];
+    const found = new Set<number>();
+    const walk = (d: string) => {
+      const procs = readIfExists(d, 'cgroup.procs');
+      if (procs === undefined) return;
+      for (const line of procs.split('\n')) if (line.trim()) found.add(Number(line));
+      let entries;
+      try { entries = readdirSync(d, { withFileTypes: true }); } catch { return; }
+      for (const e of entries) if (e.isDirectory()) walk(`${d}/${e.name}`);
+    };
+    if (dir) walk(dir);
+    return [...found];
+  }
+
+  kill(signal: number): void {
+    // For SIGKILL, freeze first so nothing forks between reading the pids
+    // and signalling them, then thaw so the frozen tasks can die (runc's
+    // signalAllProcesses).
+    const fr = this.dirs.get('freezer');
+    const freezeFirst = signal === SIGKILL && fr !== undefined && existsSync(fr);
+    if (freezeFirst) {
+      try { freeze(fr); } catch { /* kill anyway, as runc does with a warning */ }
+    }
+    try {
+      for (const pid of this.pids()) {
+        try {
+          process.kill(pid, signal);
+        } catch (e) {
+          if (errnoOf(e) !== 'ESRCH') throw new TsrunError(`cannot signal process ${pid}: ${reason(e)}`);
+        }
+      }
+    } finally {
+      if (freezeFirst) thaw(fr);
+    }
+  }
+
+  oomKills(): number {
+    const memory = this.dirs.get('memory');
+    if (!memory || !existsSync(memory)) return 0;
+    return memoryOomKills(memory);
+  }
+
+  destroy(): void {
+    const failed: string[] = [];
+    for (const dir of this.all) {
+      const err = removeCgroup(dir);
+      if (err) failed.push(`${dir}: ${err}`);
+    }
+    // Parents create() made for this container (a nested cgroupsPath); a
+    // shared parent still in use stays.
+    const leaves = new Set(this.all);
+    for (const d of [...this.created].reverse()) {
+      if (leaves.has(d)) continue;
+      try { rmdirSync(d); } catch { /* in use by someone else, or gone */ }
+    }
+    this.created = [];
+    if (failed.length) throw new TsrunError(`cannot remove cgroups: ${failed.join('; ')}`);
+  }
+}
+
+/**
+ * rmdir a cgroup and the sub-cgroups the container made in it, deepest
+ * first, retrying briefly while exiting processes still hold it (EBUSY), as
+ * runc's RemovePaths does. Returns the last error, or undefined when gone.
+ */
+function removeCgroup(dir: string): string | undefined {
+  const removeTree = (d: string): void => {
+    let entries;
+    try {
+      entries = readdirSync(d, { withFileTypes: true });
+    } catch (e) {
+      if (errnoOf(e) === 'ENOENT') return;
+      throw e;
+    }
+    for (const e of entries) if (e.isDirectory()) removeTree(`${d}/${e.name}`);
+    try {
+      rmdirSync(d);
+    } catch (e) {
+      if (errnoOf(e) !== 'ENOENT') throw e;
+    }
+  };
+  let last: unknown;
+  for (let delay = 10, i = 0; i < 8; i++, delay *= 2) {
+    try {
+      removeTree(dir);
+      return undefined;
+    } catch (e) {
+      last = e;
+      if (errnoOf(e) !== 'EBUSY' && errnoOf(e) !== 'ENOTEMPTY') break;
+      sleepSync(delay);
+    }
+  }
+  return reason(last);
+}
