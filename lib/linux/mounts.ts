@@ -1,7 +1,7 @@
 // `mounts`: options parsed as runc parses them, each mount turned into steps.
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { K } from './native.js';
+import { K, native } from './native.js';
 import { Create, Op, type Step } from './steps.js';
 import { cgroupMountSteps } from './cgroups/mount.js';
 import type { Spec } from '../spec/types.js';
@@ -56,6 +56,8 @@ const propagationOptions: Record<string, number> = {
 export interface MountOptions {
   flags: number;
   propagation: number[];
+  /** "idmap" / "ridmap": id-map the bind mount with the container's mappings (recursively for ridmap). */
+  idmap: 'idmap' | 'ridmap' | null;
   /** Options the filesystem itself interprets, joined for mount(2)'s data. */
   data: string;
 }
@@ -64,9 +66,12 @@ export function parseMountOptions(options: readonly string[] = []): MountOptions
   let flags = 0;
   const propagation: number[] = [];
   const data: string[] = [];
+  let idmap: MountOptions['idmap'] = null;
   for (const o of options) {
     const f = flagOptions[o];
-    if (f) {
+    if (o === 'idmap' || o === 'ridmap') {
+      idmap = o;
+    } else if (f) {
       flags = f[0] ? flags & ~f[1] : flags | f[1];
     } else if (o in propagationOptions) {
       propagation.push(propagationOptions[o]);
@@ -74,7 +79,7 @@ export function parseMountOptions(options: readonly string[] = []): MountOptions
       data.push(o);
     }
   }
-  return { flags, propagation, data: data.join(',') };
+  return { flags, propagation, idmap, data: data.join(',') };
 }
 
 /** The propagation of the container's root mount: rootfsPropagation, or rslave. */
@@ -95,11 +100,38 @@ export function bindsDev(spec: Spec): boolean {
 }
 
 /** cgroupPaths: the container's cgroup directories, which a cgroup mount shows without a cgroup namespace. */
-export function mountSteps(spec: Spec, bundle: string, cgroupNamespace: boolean, cgroupPaths: Record<string, string>): Step[] {
+type IdMapping = { containerID: number; hostID: number; size: number };
+const mapLines = (list: readonly IdMapping[]) => list.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
+
+/**
+ * The user namespace an id-mapped bind mount goes through: the mount's own
+ * uidMappings/gidMappings, or with "idmap" the container's. Its fd is added
+ * to fds (closed once the init has it).
+ */
+function idmapUserns(spec: Spec, m: Mount, idmap: MountOptions['idmap'], field: string, fds: number[]): number | undefined {
+  const uid = (m.uidMappings ?? (idmap ? spec.linux?.uidMappings : undefined)) as IdMapping[] | undefined;
+  const gid = (m.gidMappings ?? (idmap ? spec.linux?.gidMappings : undefined)) as IdMapping[] | undefined;
+  if (!uid && !gid) return undefined;
+  if (!uid?.length || !gid?.length) throw new SpecError(`${field}.uidMappings`, 'an id-mapped mount needs both uid and gid mappings');
+  try {
+    fds.push(native.usernsFd(mapLines(uid), mapLines(gid)));
+  } catch (e) {
+    throw new SpecError(`${field}.uidMappings`, (e as Error).message);
+  }
+  return fds[fds.length - 1];
+}
+
+export function mountSteps(
+  spec: Spec,
+  bundle: string,
+  cgroupNamespace: boolean,
+  cgroupPaths: Record<string, string>,
+  fds: number[],
+): Step[] {
   const steps: Step[] = [];
   (spec.mounts ?? []).forEach((m, i) => {
     const field = `mounts[${i}]`;
-    const { flags, propagation, data } = parseMountOptions(m.options);
+    const { flags, propagation, data, idmap } = parseMountOptions(m.options);
     const what = `${field}: mount ${m.source ?? m.type ?? ''} on ${m.destination}`;
     if (m.type === 'cgroup') {
       steps.push(...cgroupMountSteps(m.destination, flags, cgroupNamespace, cgroupPaths, field));
@@ -113,14 +145,17 @@ export function mountSteps(spec: Spec, bundle: string, cgroupNamespace: boolean,
         const code = (e as NodeJS.ErrnoException).code;
         throw new SpecError(`${field}.source`, `${source}: ${code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
       }
+      const usernsFd = idmapUserns(spec, m, idmap, field, fds);
       steps.push({
-        op: Op.mount, source, target: m.destination, flags: flags & (K.MS_BIND | K.MS_REC),
-        create: isDir ? Create.dir : Create.file, what,
+        op: Op.mount, source, target: m.destination,
+        flags: (flags & (K.MS_BIND | K.MS_REC)) | (idmap === 'ridmap' ? K.MS_REC : 0),
+        create: isDir ? Create.dir : Create.file, usernsFd, what,
       });
       // A bind mount takes other flags (ro, nosuid, ...) only on a remount.
       const rest = flags & ~(K.MS_BIND | K.MS_REC | K.MS_REMOUNT);
       if (rest) steps.push({ op: Op.remount, target: m.destination, flags: rest | K.MS_BIND, what });
     } else {
+      if (m.uidMappings || m.gidMappings || idmap) throw new SpecError(`${field}.uidMappings`, 'only bind mounts can be id-mapped');
       steps.push({
         op: Op.mount, source: m.source ?? m.type ?? 'none', target: m.destination,
         fstype: m.type, flags, data: data || undefined, create: Create.dir, keepMode: m.type === 'tmpfs', what,

@@ -99,6 +99,7 @@ function rootfsSteps(
   ns: NamespacePlan,
   noPivot: boolean,
   cgroupPaths: Record<string, string>,
+  fds: number[],
 ): Step[] {
   const oom = spec.process?.oomScoreAdj;
   const propagation = rootPropagation(spec);
@@ -116,7 +117,7 @@ function rootfsSteps(
     ]),
     // A bind mount of the rootfs on itself makes it a mount point pivot_root accepts.
     { op: Op.mount, root: ROOT_HOST, source: rootfs, target: rootfs, flags: K.MS_BIND | K.MS_REC, what: `bind mount ${rootfs}` },
-    ...mountSteps(spec, bundle, ns.types.has('cgroup'), cgroupPaths),
+    ...mountSteps(spec, bundle, ns.types.has('cgroup'), cgroupPaths, fds),
   ];
   if (!bindsDev(spec)) steps.push(...deviceSteps(spec, ns.types.has('user')));
   steps.push({ op: Op.pivot, root: ROOT_HOST, target: rootfs, flags: noPivot ? 1 : 0, what: noPivot ? `move ${rootfs} to /` : `pivot_root to ${rootfs}` });
@@ -227,7 +228,7 @@ export function prepareInit(
     steps.push(...timeOffsetSteps(spec));
     // A new network namespace starts with "lo" down; runc brings it up.
     if (ns.created.has('network')) steps.push({ op: Op.loopback, what: 'bring up the loopback interface' });
-    steps.push(...rootfsSteps(spec, bundle, rootfs, ns, options.noPivot ?? false, cgroupPaths));
+    steps.push(...rootfsSteps(spec, bundle, rootfs, ns, options.noPivot ?? false, cgroupPaths, fds));
     const cwd = proc.cwd ?? '/';
     steps.push({ op: Op.chdir, target: cwd, what: `process.cwd: chdir to ${cwd}` });
 

@@ -1,6 +1,7 @@
 // The config.json `tsrun spec` writes: the same bytes as `runc spec` (runc
 // 1.1.5), with or without --rootless.
 
+import { statfsSync } from 'node:fs';
 import type { LinuxCapabilities, Mount, Spec } from './types.js';
 import { SPEC_VERSION } from './version.js';
 
@@ -39,9 +40,13 @@ export function defaultSpec({ rootless = false }: DefaultSpecOptions = {}): Spec
       }),
       // An unprivileged user cannot configure cgroups.
       ...(!rootless && { resources: { devices: [{ allow: false, access: 'rwm' }] } }),
-      namespaces: rootless
-        ? [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'user' }]
-        : [{ type: 'pid' }, { type: 'network' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }],
+      namespaces: [
+        ...(rootless
+          ? [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'user' }]
+          : [{ type: 'pid' }, { type: 'network' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }]),
+        // As runc: on a pure cgroup v2 host, a cgroup namespace too.
+        ...(unifiedCgroups() ? [{ type: 'cgroup' }] : []),
+      ],
       maskedPaths: [
         '/proc/acpi',
         '/proc/asound',
@@ -57,6 +62,16 @@ export function defaultSpec({ rootless = false }: DefaultSpecOptions = {}): Spec
       readonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
     },
   };
+}
+
+const CGROUP2_SUPER_MAGIC = 0x63677270;
+
+function unifiedCgroups(): boolean {
+  try {
+    return statfsSync('/sys/fs/cgroup').type === CGROUP2_SUPER_MAGIC;
+  } catch {
+    return false;
+  }
 }
 
 function capabilities(): LinuxCapabilities {

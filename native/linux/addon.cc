@@ -20,6 +20,8 @@
 
 #include <linux/seccomp.h>
 
+#include <string>
+
 #include <napi.h>
 
 #include "ebpf.h"
@@ -122,6 +124,7 @@ void PlanFromJs(const Napi::Object& js, Plan& plan) {
     s.create = static_cast<int>(Int(o, "create"));
     s.optional = o.Get("optional").ToBoolean();
     s.keep_mode = o.Get("keepMode").ToBoolean();
+    s.userns_fd = static_cast<int>(Int(o, "usernsFd", -1));
     s.source = Keep(plan, o.Get("source"));
     s.target = Keep(plan, o.Get("target"));
     s.fstype = Keep(plan, o.Get("fstype"));
@@ -420,6 +423,50 @@ Napi::Value RestoreTerminal(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// usernsFd(uidMap, gidMap) -> fd of a new user namespace with those maps
+// (for id-mapped mounts). A child holds the namespace while its maps are
+// written and the fd is opened; it only blocks in read, then is killed.
+Napi::Value UsernsFd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string uid_map = info[0].As<Napi::String>().Utf8Value();
+  std::string gid_map = info[1].As<Napi::String>().Utf8Value();
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) != 0) {
+    ErrnoError(env, "pipe2", errno).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  long pid = syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, nullptr, nullptr, 0);
+  if (pid == 0) {
+    char c;
+    while (read(p[0], &c, 1) < 0 && errno == EINTR) {
+    }
+    _exit(0);
+  }
+  int err = errno;
+  close(p[0]);
+  int fd = -1;
+  if (pid > 0) {
+    std::string dir = "/proc/" + std::to_string(pid) + "/";
+    auto write_file = [&](const char* name, const std::string& text) {
+      int f = open((dir + name).c_str(), O_WRONLY | O_CLOEXEC);
+      bool ok = f >= 0 && write(f, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+      if (!ok) err = errno;
+      if (f >= 0) close(f);
+      return ok;
+    };
+    if (write_file("uid_map", uid_map) && write_file("gid_map", gid_map)) {
+      fd = open((dir + "ns/user").c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) err = errno;
+    }
+    kill(static_cast<pid_t>(pid), SIGKILL);
+    while (waitpid(static_cast<pid_t>(pid), nullptr, 0) < 0 && errno == EINTR) {
+    }
+  }
+  close(p[1]);
+  if (fd < 0) ErrnoError(env, "create the id-mapping user namespace", err).ThrowAsJavaScriptException();
+  return Napi::Number::New(env, fd);
+}
+
 Napi::Value Mkfifo(const Napi::CallbackInfo& info) {
   std::string path = info[0].As<Napi::String>().Utf8Value();
   mode_t mode = static_cast<mode_t>(info[1].As<Napi::Number>().Uint32Value());
@@ -470,6 +517,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("recvFd", Napi::Function::New(env, RecvFd));
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize));
   exports.Set("makeRaw", Napi::Function::New(env, MakeRaw));
+  exports.Set("usernsFd", Napi::Function::New(env, UsernsFd));
   exports.Set("restoreTerminal", Napi::Function::New(env, RestoreTerminal));
   exports.Set("readReport", Napi::Function::New(env, ReadReport));
   exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen));
