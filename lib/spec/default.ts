@@ -2,7 +2,7 @@
 // 1.1.5), with or without --rootless.
 
 import { statfsSync } from 'node:fs';
-import type { LinuxCapabilities, Mount, Spec } from './types.js';
+import type { LinuxCapabilities, LinuxNamespace, LinuxNamespaceType, Mount, Spec } from './types.js';
 import { SPEC_VERSION } from './version.js';
 
 export interface DefaultSpecOptions {
@@ -40,13 +40,7 @@ export function defaultSpec({ rootless = false }: DefaultSpecOptions = {}): Spec
       }),
       // An unprivileged user cannot configure cgroups.
       ...(!rootless && { resources: { devices: [{ allow: false, access: 'rwm' }] } }),
-      namespaces: [
-        ...(rootless
-          ? [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'user' }]
-          : [{ type: 'pid' }, { type: 'network' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }]),
-        // As runc: on a pure cgroup v2 host, a cgroup namespace too.
-        ...(unifiedCgroups() ? [{ type: 'cgroup' }] : []),
-      ],
+      namespaces: namespaces(rootless),
       maskedPaths: [
         '/proc/acpi',
         '/proc/asound',
@@ -65,6 +59,15 @@ export function defaultSpec({ rootless = false }: DefaultSpecOptions = {}): Spec
 }
 
 const CGROUP2_SUPER_MAGIC = 0x63677270;
+
+function namespaces(rootless: boolean): LinuxNamespace[] {
+  const types: LinuxNamespaceType[] = rootless
+    ? ['pid', 'ipc', 'uts', 'mount', 'user']
+    : ['pid', 'network', 'ipc', 'uts', 'mount'];
+  // As runc: on a pure cgroup v2 host, a cgroup namespace too.
+  if (unifiedCgroups()) types.push('cgroup');
+  return types.map((type) => ({ type }));
+}
 
 function unifiedCgroups(): boolean {
   try {
