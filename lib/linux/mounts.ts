@@ -104,17 +104,18 @@ type IdMapping = { containerID: number; hostID: number; size: number };
 const mapLines = (list: readonly IdMapping[]) => list.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
 
 /**
- * The user namespace an id-mapped bind mount goes through: the mount's own
- * uidMappings/gidMappings, or with "idmap" the container's. Its fd is added
- * to fds (closed once the init has it).
+ * An id-mapped bind mount, made here (the kernel wants the host's privilege
+ * for it) with the mount's own uidMappings/gidMappings, or with "idmap" the
+ * container's; the init moves it into place. Its fd is added to fds.
  */
-function idmapUserns(spec: Spec, m: Mount, idmap: MountOptions['idmap'], field: string, fds: number[]): number | undefined {
+function idmappedTree(spec: Spec, m: Mount, source: string, flags: number, idmap: MountOptions['idmap'], field: string, fds: number[]): number | undefined {
   const uid = (m.uidMappings ?? (idmap ? spec.linux?.uidMappings : undefined)) as IdMapping[] | undefined;
   const gid = (m.gidMappings ?? (idmap ? spec.linux?.gidMappings : undefined)) as IdMapping[] | undefined;
   if (!uid && !gid) return undefined;
   if (!uid?.length || !gid?.length) throw new SpecError(`${field}.uidMappings`, 'an id-mapped mount needs both uid and gid mappings');
+  const recursive = (flags & K.MS_REC) !== 0 || idmap === 'ridmap';
   try {
-    fds.push(native.usernsFd(mapLines(uid), mapLines(gid)));
+    fds.push(native.idmappedTree(source, mapLines(uid), mapLines(gid), recursive));
   } catch (e) {
     throw new SpecError(`${field}.uidMappings`, (e as Error).message);
   }
@@ -145,11 +146,9 @@ export function mountSteps(
         const code = (e as NodeJS.ErrnoException).code;
         throw new SpecError(`${field}.source`, `${source}: ${code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
       }
-      const usernsFd = idmapUserns(spec, m, idmap, field, fds);
       steps.push({
-        op: Op.mount, source, target: m.destination,
-        flags: (flags & (K.MS_BIND | K.MS_REC)) | (idmap === 'ridmap' ? K.MS_REC : 0),
-        create: isDir ? Create.dir : Create.file, usernsFd, what,
+        op: Op.mount, source, target: m.destination, flags: flags & (K.MS_BIND | K.MS_REC),
+        create: isDir ? Create.dir : Create.file, treeFd: idmappedTree(spec, m, source, flags, idmap, field, fds), what,
       });
       // A bind mount takes other flags (ro, nosuid, ...) only on a remount.
       const rest = flags & ~(K.MS_BIND | K.MS_REC | K.MS_REMOUNT);

@@ -23,7 +23,7 @@ export interface LinuxNative {
   recvFd(socket: number): number;
   setWinsize(fd: number, rows: number, cols: number): void;
   makeRaw(fd: number): Buffer;
-  usernsFd(uidMap: string, gidMap: string): number;
+  idmappedTree(source: string, uidMap: string, gidMap: string, recursive: boolean): number;
   restoreTerminal(fd: number, saved: Buffer): void;
   readReport(fd: number): InitReport | null | false;
   pidfdOpen(pid: number): number;

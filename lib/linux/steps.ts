@@ -11,8 +11,8 @@ export interface Step {
   optional?: boolean;
   /** mount: the new mount gets the mode of the directory it covers (tmpfs, as runc). */
   keepMode?: boolean;
-  /** mount of a bind: id-map it through this user namespace. */
-  usernsFd?: number;
+  /** mount: move this detached (id-mapped) mount of this process to the target instead. */
+  treeFd?: number;
   source?: string;
   target?: string;
   fstype?: string;

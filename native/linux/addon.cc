@@ -22,6 +22,8 @@
 
 #include <string>
 
+#include <linux/mount.h>
+
 #include <napi.h>
 
 #include "ebpf.h"
@@ -124,7 +126,7 @@ void PlanFromJs(const Napi::Object& js, Plan& plan) {
     s.create = static_cast<int>(Int(o, "create"));
     s.optional = o.Get("optional").ToBoolean();
     s.keep_mode = o.Get("keepMode").ToBoolean();
-    s.userns_fd = static_cast<int>(Int(o, "usernsFd", -1));
+    s.tree_fd = static_cast<int>(Int(o, "treeFd", -1));
     s.source = Keep(plan, o.Get("source"));
     s.target = Keep(plan, o.Get("target"));
     s.fstype = Keep(plan, o.Get("fstype"));
@@ -423,17 +425,13 @@ Napi::Value RestoreTerminal(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// usernsFd(uidMap, gidMap) -> fd of a new user namespace with those maps
-// (for id-mapped mounts). A child holds the namespace while its maps are
-// written and the fd is opened; it only blocks in read, then is killed.
-Napi::Value UsernsFd(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  std::string uid_map = info[0].As<Napi::String>().Utf8Value();
-  std::string gid_map = info[1].As<Napi::String>().Utf8Value();
+// A new user namespace with these maps, as an fd: a child holds it while its
+// maps are written and the fd is opened; it only blocks in read, then is killed.
+int UsernsFd(const std::string& uid_map, const std::string& gid_map, int* err) {
   int p[2];
   if (pipe2(p, O_CLOEXEC) != 0) {
-    ErrnoError(env, "pipe2", errno).ThrowAsJavaScriptException();
-    return env.Undefined();
+    *err = errno;
+    return -1;
   }
   long pid = syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, nullptr, nullptr, 0);
   if (pid == 0) {
@@ -442,7 +440,7 @@ Napi::Value UsernsFd(const Napi::CallbackInfo& info) {
     }
     _exit(0);
   }
-  int err = errno;
+  *err = errno;
   close(p[0]);
   int fd = -1;
   if (pid > 0) {
@@ -450,21 +448,61 @@ Napi::Value UsernsFd(const Napi::CallbackInfo& info) {
     auto write_file = [&](const char* name, const std::string& text) {
       int f = open((dir + name).c_str(), O_WRONLY | O_CLOEXEC);
       bool ok = f >= 0 && write(f, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-      if (!ok) err = errno;
+      if (!ok) *err = errno;
       if (f >= 0) close(f);
       return ok;
     };
     if (write_file("uid_map", uid_map) && write_file("gid_map", gid_map)) {
       fd = open((dir + "ns/user").c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0) err = errno;
+      if (fd < 0) *err = errno;
     }
     kill(static_cast<pid_t>(pid), SIGKILL);
     while (waitpid(static_cast<pid_t>(pid), nullptr, 0) < 0 && errno == EINTR) {
     }
   }
   close(p[1]);
-  if (fd < 0) ErrnoError(env, "create the id-mapping user namespace", err).ThrowAsJavaScriptException();
-  return Napi::Number::New(env, fd);
+  return fd;
+}
+
+// idmappedTree(source, uidMap, gidMap, recursive) -> fd of a detached bind
+// mount of source whose ids are mapped as given. Made here, in the host's
+// namespaces (the kernel wants privilege over the filesystem for
+// MOUNT_ATTR_IDMAP); the init only moves it into place.
+Napi::Value IdmappedTree(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string source = info[0].As<Napi::String>().Utf8Value();
+  std::string uid_map = info[1].As<Napi::String>().Utf8Value();
+  std::string gid_map = info[2].As<Napi::String>().Utf8Value();
+  bool recursive = info[3].ToBoolean();
+  int err = 0;
+  int userns = UsernsFd(uid_map, gid_map, &err);
+  if (userns < 0) {
+    ErrnoError(env, "create the id-mapping user namespace", err).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  unsigned int clone = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
+  int tree = static_cast<int>(syscall(SYS_open_tree, AT_FDCWD, source.c_str(), clone));
+  const char* what = "open_tree";
+  if (tree >= 0) {
+    struct mount_attr attr = {};
+    attr.attr_set = MOUNT_ATTR_IDMAP;
+    attr.userns_fd = static_cast<__u64>(userns);
+    unsigned int at = AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0);
+    if (syscall(SYS_mount_setattr, tree, "", at, &attr, sizeof attr) != 0) {
+      what = "mount_setattr(MOUNT_ATTR_IDMAP)";
+      err = errno;
+      close(tree);
+      tree = -1;
+    }
+  } else {
+    err = errno;
+  }
+  close(userns);
+  if (tree < 0) {
+    ErrnoError(env, what, err).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  return Napi::Number::New(env, tree);
 }
 
 Napi::Value Mkfifo(const Napi::CallbackInfo& info) {
@@ -517,7 +555,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("recvFd", Napi::Function::New(env, RecvFd));
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize));
   exports.Set("makeRaw", Napi::Function::New(env, MakeRaw));
-  exports.Set("usernsFd", Napi::Function::New(env, UsernsFd));
+  exports.Set("idmappedTree", Napi::Function::New(env, IdmappedTree));
   exports.Set("restoreTerminal", Napi::Function::New(env, RestoreTerminal));
   exports.Set("readReport", Napi::Function::New(env, ReadReport));
   exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen));

@@ -47,7 +47,7 @@ struct Step {
   int create = CREATE_NONE;
   bool optional = false;          // ENOENT on target is not an error
   bool keep_mode = false;         // OP_MOUNT: give the new mount the covered directory's mode
-  int userns_fd = -1;             // OP_MOUNT of a bind: id-map it through this user namespace
+  int tree_fd = -1;               // OP_MOUNT: move this detached (id-mapped) mount instead
   const char* source = nullptr;
   const char* target = nullptr;
   const char* fstype = nullptr;

@@ -237,27 +237,6 @@ int WriteAll(int fd, const char* data, size_t len) {
 
 namespace {
 
-// A bind mount whose ids are mapped through s.userns_fd: clone the source
-// tree detached, set MOUNT_ATTR_IDMAP on it, then move it into place.
-int IdmappedBind(const Step& s, int target) {
-  unsigned int clone = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | ((s.flags & MS_REC) ? AT_RECURSIVE : 0);
-  int tree = static_cast<int>(syscall(SYS_open_tree, AT_FDCWD, s.source, clone));
-  if (tree < 0) return -1;
-  struct mount_attr attr = {};
-  attr.attr_set = MOUNT_ATTR_IDMAP;
-  attr.userns_fd = static_cast<__u64>(s.userns_fd);
-  unsigned int at = AT_EMPTY_PATH | ((s.flags & MS_REC) ? AT_RECURSIVE : 0);
-  int rc = static_cast<int>(syscall(SYS_mount_setattr, tree, "", at, &attr, sizeof attr));
-  // The target by fd: move_mount does not follow a /proc/self/fd link.
-  if (rc == 0) {
-    rc = static_cast<int>(syscall(SYS_move_mount, tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH));
-  }
-  int e = errno;
-  close(tree);
-  errno = e;
-  return rc;
-}
-
 // Runs one step; returns -1 with errno set on failure.
 int RunStep(const Step& s, RootState& root, const Plan& plan) {
   char fdpath[64];
@@ -296,7 +275,12 @@ int RunStep(const Step& s, RootState& root, const Plan& plan) {
         if (probe >= 0) close(probe);
       }
       if (resolve(s.create) != 0) return done(-1);
-      if (s.userns_fd >= 0) return done(IdmappedBind(s, fd));
+      if (s.tree_fd >= 0) {
+        // An id-mapped tree the parent made: moved into place by fd (move_mount
+        // does not follow a /proc/self/fd link).
+        return done(static_cast<int>(syscall(SYS_move_mount, s.tree_fd, "", fd, "",
+                                             MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)));
+      }
       if (mount(s.source, target, s.fstype, s.flags, s.data) != 0) return done(-1);
       if (!in_root) root.Reset();
       done(0);

@@ -27,7 +27,10 @@ export function applyBlkio(dir: string, b: LinuxBlockIO | undefined): void {
   if (isSet(b.leafWeight)) write(dir, 'blkio.leaf_weight', b.leafWeight, `${F}.leafWeight`);
   (b.weightDevice ?? []).forEach((wd, i) => {
     const field = `${F}.weightDevice[${i}]`;
-    if (isSet(wd.weight)) write(dir, weightDeviceFile, `${wd.major}:${wd.minor} ${wd.weight}`, `${field}.weight`);
+    if (isSet(wd.weight)) {
+      write(dir, weightDeviceFile, `${wd.major}:${wd.minor} ${wd.weight}`, `${field}.weight`, (e) =>
+        !cfq && (e as NodeJS.ErrnoException).code === 'ENOTSUP' ? `the I/O scheduler of ${wd.major}:${wd.minor} is not BFQ` : undefined);
+    }
     if (isSet(wd.leafWeight)) write(dir, 'blkio.leaf_weight_device', `${wd.major}:${wd.minor} ${wd.leafWeight}`, `${field}.leafWeight`);
   });
   const throttle = (list: LinuxThrottleDevice[] | undefined, file: string, key: string) => {

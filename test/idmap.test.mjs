@@ -1,0 +1,56 @@
+// Id-mapped bind mounts: mounts[].uidMappings/gidMappings.
+import t from 'tap'
+import { chownSync, mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { bundle, cleanup, needsRoot, stateRoot, tempDir, tsrun, uniqueId } from './helpers/env.mjs'
+
+function sharedDir(t) {
+  const dir = tempDir(t)
+  mkdirSync(join(dir, 'data'))
+  writeFileSync(join(dir, 'data', 'f'), 'hello\n')
+  chownSync(join(dir, 'data', 'f'), 1000, 1000)
+  return join(dir, 'data')
+}
+
+t.test('a bind mount with its own mappings shows the mapped owner', async (t) => {
+  if (!needsRoot(t)) return
+  const root = stateRoot(t)
+  const data = sharedDir(t)
+  const dir = bundle(t, {
+    args: ['sh', '-c', 'stat -c "%u:%g" /mnt/f; cat /mnt/f'],
+    mutate: (s) => {
+      s.mounts.push({
+        destination: '/mnt', type: 'bind', source: data, options: ['bind'],
+        uidMappings: [{ containerID: 1000, hostID: 2000, size: 1 }],
+        gidMappings: [{ containerID: 1000, hostID: 3000, size: 1 }],
+      })
+    },
+  })
+  const id = uniqueId('idmap')
+  const check = cleanup(t, { root, id, bundle: dir })
+  const r = await tsrun(['--root', root, 'run', '--bundle', dir, id])
+  t.equal(r.code, 0, r.stderr)
+  t.equal(r.stdout, '2000:3000\nhello\n', 'the file owned by 1000:1000 on disk is 2000:3000 in the mount')
+  t.same(await check(), [])
+})
+
+t.test('id mappings on a non-bind mount are refused, naming the field', async (t) => {
+  if (!needsRoot(t)) return
+  const root = stateRoot(t)
+  const dir = bundle(t, {
+    args: ['true'],
+    mutate: (s) => {
+      s.mounts.push({
+        destination: '/mnt', type: 'tmpfs', source: 'tmpfs',
+        uidMappings: [{ containerID: 0, hostID: 1000, size: 1 }],
+        gidMappings: [{ containerID: 0, hostID: 1000, size: 1 }],
+      })
+    },
+  })
+  const id = uniqueId('idmap')
+  const check = cleanup(t, { root, id, bundle: dir })
+  const r = await tsrun(['--root', root, 'run', '--bundle', dir, id])
+  t.not(r.code, 0)
+  t.match(r.stderr, /mounts\[\d+\]\.uidMappings: only bind mounts can be id-mapped/)
+  t.same(await check(), [])
+})
