@@ -15,6 +15,7 @@ const commands: Record<string, [summary: string, load: Loader]> = {
   delete: ['delete any resources held by the container often used with detached container', () => import('./commands/delete.js')],
   events: ['display container events such as OOM notifications, cpu, memory, and IO usage statistics', () => import('./commands/events.js')],
   exec: ['execute new process inside the container', () => import('./commands/exec.js')],
+  features: ['show the enabled features', () => import('./commands/features.js')],
   kill: ["kill sends the specified signal (default: SIGTERM) to the container's init process", () => import('./commands/kill.js')],
   list: ['lists containers started by tsrun with the given root', () => import('./commands/list.js')],
   pause: ['pause suspends all processes inside the container', () => import('./commands/pause.js')],

@@ -53,6 +53,11 @@ const propagationOptions: Record<string, number> = {
   runbindable: K.MS_UNBINDABLE | K.MS_REC,
 };
 
+/** Every option this runtime understands, for `features`. */
+export function knownMountOptions(): string[] {
+  return [...Object.keys(flagOptions), ...Object.keys(propagationOptions), 'idmap', 'ridmap'].sort();
+}
+
 export interface MountOptions {
   flags: number;
   propagation: number[];

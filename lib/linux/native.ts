@@ -38,6 +38,8 @@ export interface LinuxNative {
   unwatch(fd: number): void;
   reactorRef(ref: boolean): void;
   constants: Record<string, number>;
+  /** The version of the libseccomp linked in. */
+  seccompVersion: { major: number; minor: number; micro: number };
   seccompCompile(filter: import('./seccomp.js').SeccompFilter): { program: Buffer; unknownSyscalls: string[]; warnings: string[] };
   bpfLoadCgroupDevice(insns: Buffer, license: string): number;
   bpfAttachCgroup(cgroup: number | string, progFd: number): { replaced: number; detached: number };

@@ -139,6 +139,11 @@ function takesErrno(name: string): boolean {
  * The seccomp filter of `spec.linux.seccomp`, compiled, or null when there is
  * none. Throws SpecError naming the field for what cannot be compiled.
  */
+/** What this build supports, for `features`. */
+export function seccompFeatures(): { actions: string[]; operators: string[]; archs: string[] } {
+  return { actions: Object.keys(ACTIONS).sort(), operators: [...OPERATORS].sort(), archs: Object.keys(ARCHES).sort() };
+}
+
 export function planSeccomp(spec: Spec, warn: (msg: string) => void): SeccompPlan | null {
   const seccomp: LinuxSeccomp | undefined = spec.linux?.seccomp;
   if (!seccomp) return null;

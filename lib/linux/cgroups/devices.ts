@@ -18,7 +18,7 @@ export interface DeviceRule {
 const dev = (type: 'c' | 'b', major: number, minor: number, access = 'rwm'): DeviceRule =>
   ({ allow: true, type, major, minor, access });
 
-/** runc's AllowedDevices: mknod of anything, and the nodes every container has. */
+/** runc's AllowedDevices (1.1): mknod of anything, and the nodes every container has. */
 export const DEFAULT_ALLOWED: readonly DeviceRule[] = [
   dev('c', -1, -1, 'm'),
   dev('b', -1, -1, 'm'),
@@ -28,7 +28,6 @@ export const DEFAULT_ALLOWED: readonly DeviceRule[] = [
   dev('c', 5, 0), // tty
   dev('c', 1, 5), // zero
   dev('c', 1, 9), // urandom
-  dev('c', 5, 1), // console
   dev('c', 136, -1), // pts
   dev('c', 5, 2), // ptmx
   dev('c', 10, 200), // tun

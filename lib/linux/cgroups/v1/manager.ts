@@ -280,9 +280,12 @@ class V1Manager implements CgroupManager {
     // and signalling them, then thaw so the frozen tasks can die (runc's
     // signalAllProcesses).
     const fr = this.dirs.get('freezer');
-    const freezeFirst = signal === SIGKILL && fr !== undefined && existsSync(fr);
-    if (freezeFirst) {
-      try { freeze(fr); } catch { /* kill anyway, as runc does with a warning */ }
+    let frozeIt = false;
+    if (signal === SIGKILL && fr !== undefined && existsSync(fr)) {
+      try {
+        freeze(fr);
+        frozeIt = true;
+      } catch { /* kill anyway, as runc does with a warning (freeze() thawed it back) */ }
     }
     try {
       for (const pid of this.pids()) {
@@ -293,7 +296,7 @@ class V1Manager implements CgroupManager {
         }
       }
     } finally {
-      if (freezeFirst) thaw(fr);
+      if (frozeIt && fr) thaw(fr);
     }
   }
 
