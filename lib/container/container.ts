@@ -106,11 +106,24 @@ export class Container extends EventEmitter {
     backend.resume(this.record);
   }
 
-  /** Applies new limits (linux.resources form) to the live container. */
+  /**
+   * Applies new limits (linux.resources form) to the live container. Like
+   * runc update, what is given is merged into the container's resources,
+   * which are kept in its state.
+   */
   async update(resources: LinuxResources): Promise<void> {
     const backend = await this.ctx.backend();
     if (backend.status(this.record, this.stateDir) === 'stopped') throw new InvalidStateError('container not running');
-    backend.update(this.record, resources);
+    const current = this.record.spec.linux?.resources ?? {};
+    const merged: Record<string, unknown> = { ...current };
+    for (const [key, value] of Object.entries(resources)) {
+      const old = (current as Record<string, unknown>)[key];
+      const mergeable = value && typeof value === 'object' && !Array.isArray(value) && old && typeof old === 'object' && !Array.isArray(old);
+      merged[key] = mergeable ? { ...old, ...value } : value;
+    }
+    backend.update(this.record, merged as LinuxResources);
+    this.record.spec = { ...this.record.spec, linux: { ...this.record.spec.linux, resources: merged as LinuxResources } };
+    this.ctx.store.write(this.record);
   }
 
   /** Resource usage, as `runc events --stats` reports it. */

@@ -14,8 +14,8 @@ export interface ContainerState {
   annotations?: Record<string, string>;
 }
 
-/** Resource usage, in runc's `events --stats` form (cpu, memory, pids, blkio, hugetlb). */
-export type { CgroupStats as ContainerStats } from '../linux/cgroups/manager.js';
+/** Resource usage, as the "data" of `runc events --stats` (cpu, memory, pids, blkio, hugetlb). */
+export type ContainerStats = Record<string, unknown>;
 
 export type ContainerStatus = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
 

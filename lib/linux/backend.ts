@@ -8,6 +8,7 @@ import type { ContainerStats, ContainerStatus, ExecOptions, ExitStatus } from '.
 import type { LinuxResources, Process } from '../spec/types.js';
 import type { CgroupManager } from './cgroups/manager.js';
 import { cgroupManagerFor, loadCgroupManager } from './cgroups/index.js';
+import { runcEventStats } from './cgroups/stats.js';
 import type { StateRecord } from '../state/store.js';
 import { InvalidStateError, TsrunError } from '../errors.js';
 import { native, type InitReport } from './native.js';
@@ -232,7 +233,7 @@ export const linuxBackend: Backend = {
   },
 
   stats(record: StateRecord): ContainerStats {
-    return requireCgroup(record, 'stats').stats();
+    return runcEventStats(requireCgroup(record, 'stats').stats());
   },
 
   processes(record: StateRecord): number[] {
