@@ -34,6 +34,31 @@ export class Container extends EventEmitter {
     this.#live = live;
     this.console = console;
     live?.exited.then((status) => this.emit('exit', status));
+    // 'oom' is watched only while someone listens.
+    this.on('newListener', (event) => {
+      if (event === 'oom' && this.listenerCount('oom') === 0) this.watchOom();
+    });
+  }
+
+  #oomTimer: NodeJS.Timeout | undefined;
+
+  /** Polls the cgroup's OOM-kill count (cheap: one small file) and emits 'oom' when it grows. */
+  private async watchOom(): Promise<void> {
+    const backend = await this.ctx.backend();
+    let seen = backend.oomKills(this.record);
+    this.#oomTimer = setInterval(() => {
+      try {
+        const now = backend.oomKills(this.record);
+        if (now > seen) this.emit('oom', now - seen);
+        seen = now;
+      } catch {
+        // The cgroup is gone: nothing more to watch.
+      }
+      if (this.listenerCount('oom') === 0 || backend.status(this.record, this.stateDir) === 'stopped') {
+        clearInterval(this.#oomTimer);
+        this.#oomTimer = undefined;
+      }
+    }, 200).unref();
   }
 
   get id(): string {

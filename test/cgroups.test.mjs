@@ -1,0 +1,112 @@
+// Containers and their cgroups, through the library and the CLI, on this
+// host's driver (v1/hybrid here; pure v2 runs in the UML guest's suite):
+// limits enforced, pause/resume, update, stats, ps, OOM events, cleanup.
+import t from 'tap'
+import { existsSync, readFileSync } from 'node:fs'
+import { bundle, cleanup, needsRoot, stateRoot, tsrun, uniqueId } from './helpers/env.mjs'
+
+const { Runtime } = await import('../dist/index.js')
+
+function procState(pid) {
+  const s = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  return s.slice(s.lastIndexOf(')') + 2).split(' ')[0]
+}
+
+async function started(t, args, resources) {
+  const root = stateRoot(t)
+  const dir = bundle(t, { args, mutate: (s) => { Object.assign(s.linux.resources, resources ?? {}) } })
+  const id = uniqueId('cg')
+  const check = cleanup(t, { root, id, bundle: dir })
+  const rt = new Runtime({ root })
+  const c = await rt.create(id, dir)
+  await c.start()
+  return { c, id, root, check }
+}
+
+t.test('a memory hog is OOM-killed at the limit and the oom event arrives', async (t) => {
+  if (!needsRoot(t)) return
+  const { c, check } = await started(t, ['sh', '-c', 'x=$(head -c 100000000 /dev/zero | tr "\\0" a); echo survived'],
+    { memory: { limit: 32 * 1024 * 1024, swap: 32 * 1024 * 1024 } })
+  const oom = new Promise((resolve) => c.once('oom', resolve))
+  t.same(await c.wait(), { status: 137, code: null, signal: 9 })
+  t.equal(await Promise.race([oom, new Promise((r) => setTimeout(() => r('no event'), 3000))]), 1)
+  t.ok(await c.oomKills() >= 1)
+  await c.delete()
+  t.same(await check(), [])
+})
+
+t.test('a fork bomb stops at the pids limit', async (t) => {
+  if (!needsRoot(t)) return
+  const root = stateRoot(t)
+  const dir = bundle(t, {
+    args: ['sh', '-c', 'for i in $(seq 40); do sleep 5 & done 2>/dev/null; ps | grep -c "sleep 5"'],
+    mutate: (s) => { s.linux.resources.pids = { limit: 10 } },
+  })
+  const id = uniqueId('cg')
+  const check = cleanup(t, { root, id, bundle: dir })
+  const r = await tsrun(['--root', root, 'run', '--bundle', dir, id])
+  const sleeps = Number(r.stdout.trim())
+  t.ok(sleeps > 0 && sleeps < 10, `at most 10 processes: ${sleeps} sleeps besides sh and ps`)
+  t.same(await check(), [])
+})
+
+t.test('pause freezes every process, resume thaws them; state says paused', async (t) => {
+  if (!needsRoot(t)) return
+  const { c, id, root, check } = await started(t, ['sh', '-c', 'while :; do :; done'])
+  await c.pause()
+  t.equal((await c.state()).status, 'paused')
+  const r = await tsrun(['--root', root, 'state', id])
+  t.match(r.stdout, /"status": "paused"/)
+  t.equal(procState(c.pid), 'D', 'a frozen task sleeps uninterruptibly (v1 freezer)')
+  await c.resume()
+  t.equal((await c.state()).status, 'running')
+  t.equal(procState(c.pid), 'R')
+  await c.delete({ force: true })
+  t.same(await check(), [])
+})
+
+t.test('update changes a live limit; stats and processes', async (t) => {
+  if (!needsRoot(t)) return
+  const { c, id, root, check } = await started(t, ['sleep', '100'], { pids: { limit: 20 } })
+  const u = await tsrun(['--root', root, 'update', '--pids-limit', '7', id])
+  t.equal(u.code, 0, u.stderr)
+  t.equal(readFileSync(`/sys/fs/cgroup/pids/${id}/pids.max`, 'utf8').trim(), '7')
+  const stats = await c.stats()
+  t.equal(stats.pids.limit, 7)
+  t.ok(stats.memory.usage.usage > 0)
+  t.same(await c.processes(), [c.pid])
+  const ps = await tsrun(['--root', root, 'ps', '--format', 'json', id])
+  t.same(JSON.parse(ps.stdout), [c.pid])
+  const ev = await tsrun(['--root', root, 'events', '--stats', id])
+  t.equal(JSON.parse(ev.stdout).type, 'stats')
+  await c.delete({ force: true })
+  t.notOk(existsSync(`/sys/fs/cgroup/pids/${id}`), 'the cgroup is removed with the container')
+  t.same(await check(), [])
+})
+
+t.test('a device the rules deny cannot be opened', async (t) => {
+  if (!needsRoot(t)) return
+  const { c, check } = await started(t, ['sh', '-c', 'mknod /tmp/mem c 1 1 && head -c1 /tmp/mem; echo rc=$?'],
+    { devices: [{ allow: false, access: 'rwm' }] })
+  t.equal((await c.wait()).code, 0)
+  await c.delete()
+  t.same(await check(), [])
+})
+
+t.test('bad resources: an error naming the field and no cgroup left', async (t) => {
+  if (!needsRoot(t)) return
+  const root = stateRoot(t)
+  for (const [resources, field] of [
+    [{ memory: { limit: -5 } }, /linux\.resources\.memory\.limit/],
+    [{ devices: [{ allow: true, type: 'x', access: 'r' }] }, /linux\.resources\.devices\[0\]\.type/],
+    [{ cpu: { cpus: '0-1023' } }, /linux\.resources\.cpu\.cpus/],
+  ]) {
+    const dir = bundle(t, { args: ['true'], mutate: (s) => { Object.assign(s.linux.resources, resources) } })
+    const id = uniqueId('cg')
+    const check = cleanup(t, { root, id, bundle: dir })
+    const r = await tsrun(['--root', root, 'run', '--bundle', dir, id])
+    t.not(r.code, 0)
+    t.match(r.stderr, field)
+    t.same(await check(), [])
+  }
+})
