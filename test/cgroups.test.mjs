@@ -37,10 +37,12 @@ t.test('a memory hog is OOM-killed at the limit and the oom event arrives', asyn
 
 t.test('a fork bomb stops at the pids limit', async (t) => {
   if (!needsRoot(t)) return
-  const { c, id, check } = await started(t, ['sh', '-c', 'while :; do sleep 10 & done 2>/dev/null'], { pids: { limit: 10 } })
-  await new Promise((resolve) => setTimeout(resolve, 500))
+  const { c, id, root, check } = await started(t, ['sleep', '100'], { pids: { limit: 10 } })
+  // The bomb runs beside the init: when fork fails its shell gives up, its children stay.
+  await tsrun(['--root', root, 'exec', id, 'sh', '-c', 'while :; do sleep 10 & done'])
   const dir = `/sys/fs/cgroup/pids/${id}`
-  t.equal(readFileSync(`${dir}/pids.current`, 'utf8').trim(), '10', 'as many processes as pids.max')
+  // The bomb's shell was the tenth process; it has gone, its sleeps stay.
+  t.equal(readFileSync(`${dir}/pids.current`, 'utf8').trim(), '9', 'no more processes than pids.max allowed')
   t.match(readFileSync(`${dir}/pids.events`, 'utf8'), /^max [1-9]/, 'forks were refused')
   await c.delete({ force: true })
   t.same(await check(), [])
