@@ -3,7 +3,6 @@
 import { readFileSync } from 'node:fs';
 import { writePidFile } from './pidfile.js';
 import { join, resolve } from 'node:path';
-import { userInfo } from 'node:os';
 import { parseSpec } from '../spec/validate.js';
 import { SPEC_VERSION } from '../spec/version.js';
 import type { Spec } from '../spec/types.js';
@@ -55,7 +54,6 @@ export async function createContainer(
       bundle: bundleDir,
       rootfs: init.rootfs,
       created,
-      owner: userInfo().username,
       annotations: spec.annotations,
       ownPidNamespace: init.ownPidNamespace,
       spec,

@@ -22,7 +22,6 @@ export interface StateRecord {
   bundle: string;
   rootfs: string;
   created: string;
-  owner: string;
   annotations?: Record<string, string>;
   /** The init has a pid namespace of its own, so killing it ends all. */
   ownPidNamespace: boolean;
