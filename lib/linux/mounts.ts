@@ -55,7 +55,7 @@ const propagationOptions: Record<string, number> = {
 
 /** Every option this runtime understands, for `features`. */
 export function knownMountOptions(): string[] {
-  return [...Object.keys(flagOptions), ...Object.keys(propagationOptions), 'idmap', 'ridmap'].sort();
+  return [...Object.keys(flagOptions), ...Object.keys(propagationOptions), 'idmap', 'ridmap', 'tmpcopyup'].sort();
 }
 
 export interface MountOptions {
@@ -63,6 +63,8 @@ export interface MountOptions {
   propagation: number[];
   /** "idmap" / "ridmap": id-map the bind mount with the container's mappings (recursively for ridmap). */
   idmap: 'idmap' | 'ridmap' | null;
+  /** "tmpcopyup" (crun's, used by podman --read-only): a tmpfs starts with what it covers. */
+  copyUp: boolean;
   /** Options the filesystem itself interprets, joined for mount(2)'s data. */
   data: string;
 }
@@ -72,9 +74,12 @@ export function parseMountOptions(options: readonly string[] = []): MountOptions
   const propagation: number[] = [];
   const data: string[] = [];
   let idmap: MountOptions['idmap'] = null;
+  let copyUp = false;
   for (const o of options) {
     const f = flagOptions[o];
-    if (o === 'idmap' || o === 'ridmap') {
+    if (o === 'tmpcopyup') {
+      copyUp = true;
+    } else if (o === 'idmap' || o === 'ridmap') {
       idmap = o;
     } else if (f) {
       flags = f[0] ? flags & ~f[1] : flags | f[1];
@@ -84,7 +89,7 @@ export function parseMountOptions(options: readonly string[] = []): MountOptions
       data.push(o);
     }
   }
-  return { flags, propagation, idmap, data: data.join(',') };
+  return { flags, propagation, idmap, copyUp, data: data.join(',') };
 }
 
 /** The propagation of the container's root mount: rootfsPropagation, or rslave. */
@@ -137,7 +142,7 @@ export function mountSteps(
   const steps: Step[] = [];
   (spec.mounts ?? []).forEach((m, i) => {
     const field = `mounts[${i}]`;
-    const { flags, propagation, data, idmap } = parseMountOptions(m.options);
+    const { flags, propagation, data, idmap, copyUp } = parseMountOptions(m.options);
     const what = `${field}: mount ${m.source ?? m.type ?? ''} on ${m.destination}`;
     if (m.type === 'cgroup') {
       steps.push(...cgroupMountSteps(m.destination, flags, cgroupNamespace, cgroupPaths, field));
@@ -162,7 +167,8 @@ export function mountSteps(
       if (m.uidMappings || m.gidMappings || idmap) throw new SpecError(`${field}.uidMappings`, 'only bind mounts can be id-mapped');
       steps.push({
         op: Op.mount, source: m.source ?? m.type ?? 'none', target: m.destination,
-        fstype: m.type, flags, data: data || undefined, create: Create.dir, keepMode: m.type === 'tmpfs', what,
+        fstype: m.type, flags, data: data || undefined, create: Create.dir, keepMode: m.type === 'tmpfs',
+        copyUp: copyUp && m.type === 'tmpfs', what,
       });
     }
     for (const p of propagation) steps.push({ op: Op.propagation, target: m.destination, flags: p, what });

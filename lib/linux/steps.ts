@@ -13,6 +13,8 @@ export interface Step {
   keepMode?: boolean;
   /** mount: move this detached (id-mapped) mount of this process to the target instead. */
   treeFd?: number;
+  /** mount of a tmpfs: copy what it covers into it (tmpcopyup). */
+  copyUp?: boolean;
   source?: string;
   target?: string;
   fstype?: string;

@@ -127,6 +127,7 @@ void PlanFromJs(const Napi::Object& js, Plan& plan) {
     s.optional = o.Get("optional").ToBoolean();
     s.keep_mode = o.Get("keepMode").ToBoolean();
     s.tree_fd = static_cast<int>(Int(o, "treeFd", -1));
+    s.copy_up = o.Get("copyUp").ToBoolean();
     s.source = Keep(plan, o.Get("source"));
     s.target = Keep(plan, o.Get("target"));
     s.fstype = Keep(plan, o.Get("fstype"));

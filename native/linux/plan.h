@@ -48,6 +48,7 @@ struct Step {
   bool optional = false;          // ENOENT on target is not an error
   bool keep_mode = false;         // OP_MOUNT: give the new mount the covered directory's mode
   int tree_fd = -1;               // OP_MOUNT: move this detached (id-mapped) mount instead
+  bool copy_up = false;           // OP_MOUNT of a tmpfs: copy what it covers into it (tmpcopyup)
   const char* source = nullptr;
   const char* target = nullptr;
   const char* fstype = nullptr;

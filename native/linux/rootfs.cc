@@ -237,6 +237,76 @@ int WriteAll(int fd, const char* data, size_t len) {
 
 namespace {
 
+// Copies the tree under src into dst (both directory fds): regular files,
+// directories, symlinks, with owner and mode. For tmpcopyup: a tmpfs that
+// covers an image directory starts with its content. No allocation: a
+// getdents buffer and names on the stack, depth bounded.
+int CopyTree(int src, int dst, int depth) {
+  if (depth > 32) {
+    errno = ELOOP;
+    return -1;
+  }
+  char buf[4096];
+  for (;;) {
+    long n = syscall(SYS_getdents64, src, buf, sizeof buf);
+    if (n < 0) return -1;
+    if (n == 0) return 0;
+    for (long off = 0; off < n;) {
+      struct linux_dirent64 {
+        unsigned long long d_ino;
+        long long d_off;
+        unsigned short d_reclen;
+        unsigned char d_type;
+        char d_name[1];
+      };
+      auto* d = reinterpret_cast<linux_dirent64*>(buf + off);
+      off += d->d_reclen;
+      const char* name = d->d_name;
+      if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) continue;
+      struct stat st;
+      if (fstatat(src, name, &st, AT_SYMLINK_NOFOLLOW) != 0) return -1;
+      int rc = 0;
+      if (S_ISDIR(st.st_mode)) {
+        if (mkdirat(dst, name, st.st_mode & 07777) != 0 && errno != EEXIST) return -1;
+        int s2 = openat(src, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        int d2 = openat(dst, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        rc = s2 >= 0 && d2 >= 0 ? CopyTree(s2, d2, depth + 1) : -1;
+        int e = errno;
+        if (s2 >= 0) close(s2);
+        if (d2 >= 0) close(d2);
+        errno = e;
+      } else if (S_ISLNK(st.st_mode)) {
+        char target[PATH_MAX];
+        ssize_t t = readlinkat(src, name, target, sizeof target - 1);
+        if (t < 0) return -1;
+        target[t] = '\0';
+        rc = symlinkat(target, dst, name);
+      } else if (S_ISREG(st.st_mode)) {
+        int in = openat(src, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        int out = openat(dst, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, st.st_mode & 07777);
+        rc = in >= 0 && out >= 0 ? 0 : -1;
+        while (rc == 0) {
+          char chunk[8192];
+          ssize_t r = read(in, chunk, sizeof chunk);
+          if (r <= 0) {
+            rc = r < 0 ? -1 : 0;
+            break;
+          }
+          if (WriteAll(out, chunk, static_cast<size_t>(r)) != 0) rc = -1;
+        }
+        int e = errno;
+        if (in >= 0) close(in);
+        if (out >= 0) close(out);
+        errno = e;
+      } else {
+        continue;  // devices, fifos, sockets: not copied, as crun
+      }
+      if (rc != 0) return -1;
+      fchownat(dst, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
+    }
+  }
+}
+
 // Runs one step; returns -1 with errno set on failure.
 int RunStep(const Step& s, RootState& root, const Plan& plan) {
   char fdpath[64];
@@ -275,6 +345,28 @@ int RunStep(const Step& s, RootState& root, const Plan& plan) {
         if (probe >= 0) close(probe);
       }
       if (resolve(s.create) != 0) return done(-1);
+      // tmpcopyup: keep a handle on what the tmpfs is about to cover.
+      int covered = s.copy_up ? openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+      if (s.copy_up && covered < 0) return done(-1);
+      if (s.copy_up) {
+        if (mount(s.source, target, s.fstype, s.flags, s.data) != 0) {
+          int e = errno;
+          close(covered);
+          errno = e;
+          return done(-1);
+        }
+        done(0);
+        int rc = resolve(CREATE_NONE);
+        int top = rc == 0 ? openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+        rc = top >= 0 ? CopyTree(covered, top, 0) : -1;
+        int e = errno;
+        close(covered);
+        if (top >= 0) close(top);
+        errno = e;
+        if (rc != 0) return done(-1);
+        if (!keep) return done(0);
+        return done(chmod(target, before.st_mode & 07777));
+      }
       if (s.tree_fd >= 0) {
         // An id-mapped tree the parent made: moved into place by fd (move_mount
         // does not follow a /proc/self/fd link).
