@@ -1,5 +1,5 @@
 // The cgroup v2 driver (lib/linux/cgroups/v2): the conversions and the eBPF
-// device program here, on any host; then test/cgroups-v2/inner.test.mjs (what
+// device program here, on any host; then test/fixtures/cgroups-v2/inner.test.mjs (what
 // the driver writes, compared with runc, and enforcement with real processes)
 // on a pure cgroup v2 hierarchy: this host's when /sys/fs/cgroup is cgroup2,
 // else the User-mode Linux guest of test/vm/run-in-vm.
@@ -17,7 +17,7 @@ const { v2Manager } = await import('../dist/linux/cgroups/v2/manager.js')
 
 const MB = 1024 * 1024
 const HARNESS = join(REPO, 'test', 'vm', 'run-in-vm')
-const INNER = join(REPO, 'test', 'cgroups-v2', 'inner.test.mjs')
+const INNER = join(REPO, 'test', 'fixtures', 'cgroups-v2', 'inner.test.mjs')
 
 // ---------------------------------------------------------------- conversions
 
