@@ -4,6 +4,9 @@
 // on a pure cgroup v2 hierarchy: this host's when /sys/fs/cgroup is cgroup2,
 // else the User-mode Linux guest of test/vm/run-in-vm.
 import t from 'tap'
+
+// The guest is slow when the host is busy (every guest syscall goes through ptrace).
+t.setTimeout(420_000)
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { REPO, bundle, isRoot, run, which } from './helpers/env.mjs'
@@ -160,7 +163,7 @@ if (!isRoot) {
     const b = comparisonBundle(t, true)
     // The runner sits in a leaf of a slice, as a runtime does under systemd;
     // loop gives io.max a block device (7:0).
-    t.spawn(HARNESS, ['--timeout', '120', '--modules', 'loop', '--cgroup', 'tsrun-cgv2.slice/runner', '--', process.execPath, INNER],
+    t.spawn(HARNESS, ['--timeout', '300', '--modules', 'loop', '--cgroup', 'tsrun-cgv2.slice/runner', '--', process.execPath, INNER],
       { cwd: REPO, env: { ...process.env, TSRUN_CGV2_BUNDLE: b ?? '', TSRUN_CGV2_IN_VM: '1' } }, 'inner suite, in the guest')
   })
 }

@@ -4,6 +4,9 @@
 // side of these tests short.
 
 import t from 'tap'
+
+// The guest is slow when the host is busy (every guest syscall goes through ptrace).
+t.setTimeout(420_000)
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
@@ -125,7 +128,7 @@ if (skipReason) {
 
   // The pattern for the cgroup v2 tests: a tap file run in the guest, its TAP
   // stream parsed as a subtest, its exit status failing it.
-  t.spawn(HARNESS, ['--timeout', '120', '--cgroup', 'tsrun-vm.slice/tap', '--',
+  t.spawn(HARNESS, ['--timeout', '300', '--cgroup', 'tsrun-vm.slice/tap', '--',
     process.execPath, join(REPO, 'test', 'vm', 'fixtures', 'tap-in-guest.mjs')],
   { cwd: REPO }, 'a tap file run in the guest (t.spawn)')
 
@@ -138,7 +141,7 @@ if (skipReason) {
       'node scripts/make-bundle.mjs /tmp/vm-bundle -- sh -c "id; cat /proc/self/cgroup" >/dev/null',
       'exec node bin/tsrun --root /tmp/vm-state run --bundle /tmp/vm-bundle vm-e2e',
     ].join('\n')
-    const r = await vm(['--timeout', '120', '--', 'sh', '-c', script], { cwd: REPO })
+    const r = await vm(['--timeout', '300', '--', 'sh', '-c', script], { cwd: REPO })
     t.comment(`make-bundle + tsrun run in the guest: ${r.ms} ms (boot included)`)
     t.comment(`container output:\n${r.stdout}${r.stderr}`)
     t.equal(r.code, 0, 'tsrun run exits 0', { stderr: r.stderr })
