@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 import { native } from '../linux/native.js';
 /** What has a console: a container created with openConsole, or an exec'd process. */
-interface HasConsole {
+export interface HasConsole {
   readonly console: number | null;
   resizeConsole(rows: number, cols: number): Promise<void>;
 }

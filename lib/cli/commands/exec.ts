@@ -7,8 +7,7 @@ import type { Container } from '../../container/container.js';
 import type { Process } from '../../spec/types.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { command, failed, validateId, type Values } from '../args.js';
-import { relayConsole } from '../console.js';
-import { forwardSignals } from './run.js';
+import { forwardSignals, foreground } from '../foreground.js';
 
 const flags = {
   'console-socket': { type: 'string', desc: "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal" },
@@ -75,14 +74,7 @@ export default command({
         openConsole: !o.detach,
         preserveFds: o['preserve-fds'] ?? 0,
       });
-      if (!signals) return 0;
-      const console = p.console === null ? null : relayConsole(p);
-      signals.target(p.pid);
-      const status = await p.wait();
-      if (console) await Promise.race([console.done, new Promise((r) => setTimeout(r, 500))]);
-      console?.stop();
-      if (!status) throw new Error('exit status of the process is unknown');
-      return status.status;
+      return signals ? await foreground(p, p.wait(), signals) : 0;
     } catch (e) {
       throw failed('exec', e);
     } finally {
