@@ -6,7 +6,7 @@ import * as log from './log.js';
 
 // What a supervisor may send us and the container should get instead. Not
 // SIGCHLD/SIGPIPE (ours), nor those Node cannot catch (SIGKILL, SIGSTOP, faults).
-export const FORWARDED = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGTSTP',
+const FORWARDED = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGTSTP',
   'SIGTTIN', 'SIGTTOU', 'SIGCONT', 'SIGVTALRM', 'SIGPWR', 'SIGIO', 'SIGXCPU', 'SIGXFSZ'] as const;
 
 /**

@@ -13,6 +13,8 @@ export interface LiveInit {
   readonly exited: Promise<ExitStatus | null>;
   /** Lets Node exit while the init runs (or keeps it alive again). */
   ref(keepAlive: boolean): void;
+  /** Signals the process unless it has exited (never another process that took its pid). */
+  signal(signal: number): void;
 }
 
 export interface StartedProcess {

@@ -27,7 +27,7 @@ export class ExecProcess extends EventEmitter {
   }
 
   kill(signal: number | string = 'SIGTERM'): void {
-    process.kill(this.live.pid, parseSignal(signal));
+    this.live.signal(parseSignal(signal));
   }
 
   async resizeConsole(rows: number, cols: number): Promise<void> {

@@ -28,38 +28,53 @@ class LinuxInit implements LiveInit {
   readonly exited: Promise<ExitStatus | null>;
   /** Set while the init has not exec'd: EOF on it means exec happened. */
   syncFd: number | null;
+  /** Closed (null) once the process has exited: the number may then name another file. */
+  #pidfd: number | null;
 
   constructor(
     readonly pid: number,
-    readonly pidfd: number,
+    pidfd: number,
     syncFd: number | null,
     /** Words a failure the init reports after start (exec). */
     readonly describe: (r: InitReport) => string = () => 'container init failed',
   ) {
+    this.#pidfd = pidfd;
     this.syncFd = syncFd;
-    this.exited = this.watch();
+    this.exited = this.watch(pidfd);
   }
 
-  private async watch(): Promise<ExitStatus | null> {
+  private async watch(pidfd: number): Promise<ExitStatus | null> {
     for (;;) {
-      const s = native.reap(this.pidfd);
+      const s = native.reap(pidfd);
       if (s === undefined) {
         // Not our child: it has exited when the pidfd is readable.
-        await whenReadable(this.pidfd);
-        this.closeSync();
+        await whenReadable(pidfd);
+        this.closePidfd();
         return null;
       }
       if (s !== null) {
-        this.closeSync();
+        this.closePidfd();
         return exitStatus(s);
       }
-      await whenReadable(this.pidfd);
+      await whenReadable(pidfd);
     }
   }
 
-  private closeSync(): void {
-    forget(this.pidfd);
-    native.close(this.pidfd);
+  private closePidfd(): void {
+    if (this.#pidfd === null) return;
+    forget(this.#pidfd);
+    native.close(this.#pidfd);
+    this.#pidfd = null;
+  }
+
+  /** Signals the process, if it has not exited yet. */
+  signal(signal: number): void {
+    if (this.#pidfd === null) return;
+    try {
+      native.pidfdSignal(this.#pidfd, signal);
+    } catch {
+      // Exited meanwhile.
+    }
   }
 
   /** Closes the sync socket, once start has read its end or will never come. */
@@ -71,7 +86,7 @@ class LinuxInit implements LiveInit {
   }
 
   ref(keepAlive: boolean): void {
-    setRefs(this.pidfd, keepAlive);
+    if (this.#pidfd !== null) setRefs(this.#pidfd, keepAlive);
     if (this.syncFd !== null) setRefs(this.syncFd, keepAlive);
   }
 }
@@ -166,9 +181,14 @@ export const linuxBackend: Backend = {
       throw new InvalidStateError('cannot start a container that is not in created state');
     }
     const own = live instanceof LinuxInit ? live : null;
-    const pidfd = own ? own.pidfd : openPidfd(record);
+    // The init's death, as a promise: ours we watch already; another's through a pidfd.
+    const pidfd = own ? null : openPidfd(record);
+    if (!own && pidfd === null) {
+      closeSync(fifo);
+      throw new InvalidStateError('cannot start a container that has stopped');
+    }
+    const died = own ? own.exited : whenReadable(pidfd!, false);
     try {
-      if (pidfd === null) throw new InvalidStateError('cannot start a container that has stopped');
       const byte = Buffer.alloc(1);
       const readByte = (): boolean => {
         try {
@@ -188,12 +208,12 @@ export const linuxBackend: Backend = {
           throw new InvalidStateError('cannot start a container that has stopped');
         }
         // Whichever comes first: the init's byte, or its death.
-        await Promise.race([whenReadable(fifo), whenReadable(pidfd, false)]);
+        await Promise.race([whenReadable(fifo), died]);
       }
     } finally {
       forget(fifo);
       closeSync(fifo);
-      if (!own && pidfd !== null) {
+      if (pidfd !== null) {
         forget(pidfd);
         native.close(pidfd);
       }
@@ -284,11 +304,7 @@ export const linuxBackend: Backend = {
     if (cgroup && init) cgroup.kill(9);
     if (init instanceof LinuxInit) {
       init.releaseSync();
-      try {
-        native.pidfdSignal(init.pidfd, 9);
-      } catch {
-        // Already exited.
-      }
+      init.signal(9);
       await init.exited;
     }
     if (cgroup) {
