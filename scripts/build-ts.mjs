@@ -3,7 +3,7 @@
 // one CommonJS bundle of the CLI: a single file loads far faster than
 // dozens of ES modules, and start latency is the CLI's headline figure.
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -26,5 +26,5 @@ await build({
   banner: { js: "const __tsrunModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
 });
-// A code cache of the previous bundle would be rejected anyway: drop it.
-rmSync(`${root}/dist/cli/tsrun.cjs.cache`, { force: true });
+// Code caches of the previous bundle would be rejected anyway: drop them.
+for (const f of readdirSync(`${root}/dist/cli`)) if (f.endsWith('.cache')) rmSync(`${root}/dist/cli/${f}`);
