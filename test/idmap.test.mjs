@@ -34,6 +34,33 @@ t.test('a bind mount with its own mappings shows the mapped owner', async (t) =>
   t.same(await check(), [])
 })
 
+t.test('"idmap" in a user namespace container: host owners stay visible', async (t) => {
+  if (!needsRoot(t)) return
+  const root = stateRoot(t)
+  const data = sharedDir(t)
+  const run = async (options) => {
+    const dir = bundle(t, {
+      args: ['sh', '-c', 'stat -c "%u:%g" /mnt/f'],
+      privateRootfs: true,
+      mutate: (s) => {
+        s.linux.namespaces.push({ type: 'user' })
+        s.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }]
+        s.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }]
+        s.mounts = s.mounts.filter((m) => m.type !== 'cgroup')
+        s.mounts.push({ destination: '/mnt', type: 'bind', source: data, options })
+      },
+    })
+    const id = uniqueId('idmap')
+    const check = cleanup(t, { root, id, bundle: dir })
+    const r = await tsrun(['--root', root, 'run', '--bundle', dir, id])
+    t.equal(r.code, 0, r.stderr)
+    t.same(await check(), [])
+    return r.stdout
+  }
+  t.equal(await run(['bind']), '65534:65534\n', 'a plain bind shows the unmapped owner as nobody')
+  t.equal(await run(['bind', 'idmap']), '1000:1000\n', 'an idmap bind shows the host owner')
+})
+
 t.test('id mappings on a non-bind mount are refused, naming the field', async (t) => {
   if (!needsRoot(t)) return
   const root = stateRoot(t)

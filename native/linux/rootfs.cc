@@ -370,8 +370,15 @@ int RunStep(const Step& s, RootState& root, const Plan& plan) {
       if (s.tree_fd >= 0) {
         // An id-mapped tree the parent made: moved into place by fd (move_mount
         // does not follow a /proc/self/fd link).
-        return done(static_cast<int>(syscall(SYS_move_mount, s.tree_fd, "", fd, "",
-                                             MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)));
+        int rc = static_cast<int>(syscall(SYS_move_mount, s.tree_fd, "", fd, "",
+                                          MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH));
+        if (rc != 0 && errno == EPERM) {
+          // In a user namespace the detached tree cannot be moved in: bind it.
+          char tree[64];
+          FdPath(tree, s.tree_fd);
+          rc = mount(tree, target, nullptr, MS_BIND | (s.flags & MS_REC), nullptr);
+        }
+        return done(rc);
       }
       if (mount(s.source, target, s.fstype, s.flags, s.data) != 0) return done(-1);
       if (!in_root) root.Reset();
