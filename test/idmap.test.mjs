@@ -1,5 +1,6 @@
 // Id-mapped bind mounts: mounts[].uidMappings/gidMappings.
 import t from 'tap'
+import { execFileSync } from 'node:child_process'
 import { chownSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { bundle, cleanup, needsRoot, stateRoot, tempDir, tsrun, uniqueId } from './helpers/env.mjs'
@@ -50,6 +51,8 @@ t.test('"idmap" in a user namespace container: host owners stay visible', async 
         s.mounts.push({ destination: '/mnt', type: 'bind', source: data, options })
       },
     })
+    // The container's root is host uid 100000: it must own its rootfs.
+    execFileSync('chown', ['-R', '100000:100000', join(dir, 'rootfs')])
     const id = uniqueId('idmap')
     const check = cleanup(t, { root, id, bundle: dir })
     const r = await tsrun(['--root', root, 'run', '--bundle', dir, id])
