@@ -6,7 +6,7 @@
 import t from 'tap'
 import { execFileSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { chownSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { appendFileSync, chownSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { makeRootfs } from '../scripts/make-bundle.mjs'
 import {
@@ -255,4 +255,43 @@ t.test('rootless: an unprivileged user runs a container made by `tsrun spec --ro
   t.equal(rc.code, 0, `runc run as ${user.name}: ${rc.stderr}`)
   t.equal(ts.stdout, rc.stdout, 'same output as runc')
   t.same(await checkRc(), [])
+})
+
+/** Adds "name:start:count" to /etc/subuid and /etc/subgid, removed at teardown. */
+function subordinateIds(t, name, start, count) {
+  for (const file of ['/etc/subuid', '/etc/subgid']) {
+    const line = `${name}:${start}:${count}\n`
+    appendFileSync(file, line)
+    t.teardown(() => writeFileSync(file, readFileSync(file, 'utf8').split('\n').filter((l) => l && `${l}\n` !== line).map((l) => `${l}\n`).join('')))
+  }
+}
+
+t.test('rootless with subordinate ids: ranges are mapped through newuidmap/newgidmap', {
+  skip: !which('useradd') ? 'needs useradd' : !which('newuidmap') ? 'needs newuidmap (package uidmap)' : false,
+}, async (t) => {
+  if (!needsRoot(t)) return
+  const user = makeUser(t)
+  subordinateIds(t, user.name, 300000, 65536)
+  const dir = tempDir(t, 'tsrun-rootless-')
+  chownSync(dir, user.uid, user.gid)
+  makeRootfs(join(dir, 'rootfs'))
+  execFileSync('chown', ['-hR', `${user.uid}:${user.gid}`, join(dir, 'rootfs')])
+  const xdg = tempDir(t, 'tsrun-xdg-')
+  chownSync(xdg, user.uid, user.gid)
+  execFileSync('chmod', ['0700', xdg])
+  const spec = await runAs(user, process.execPath, [TSRUN_BIN, 'spec', '--rootless'], { cwd: dir })
+  t.equal(spec.code, 0, spec.stderr)
+  const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'))
+  config.process.terminal = false
+  config.process.args = ['sh', '-c', 'cat /proc/self/uid_map /proc/self/gid_map']
+  config.linux.uidMappings = [{ containerID: 0, hostID: user.uid, size: 1 }, { containerID: 1, hostID: 300000, size: 65536 }]
+  config.linux.gidMappings = [{ containerID: 0, hostID: user.gid, size: 1 }, { containerID: 1, hostID: 300000, size: 65536 }]
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(config, null, '\t'))
+  const id = uniqueId('rootless-sub')
+  const check = cleanup(t, { root: join(xdg, 'tsrun'), id, bundle: dir })
+  const r = await runAs(user, process.execPath, [TSRUN_BIN, 'run', '--bundle', dir, id], { env: { XDG_RUNTIME_DIR: xdg } })
+  t.equal(r.code, 0, r.stderr)
+  const maps = r.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/).join(' '))
+  t.same(maps, [`0 ${user.uid} 1`, '1 300000 65536', `0 ${user.gid} 1`, '1 300000 65536'])
+  t.same(await check(), [])
 })
