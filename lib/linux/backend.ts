@@ -147,10 +147,15 @@ export const linuxBackend: Backend = {
       // Writable by any user: the init opens it after switching to the container's.
       native.mkfifo(join(req.stateDir, FIFO), 0o622);
       chmodSync(join(req.stateDir, FIFO), 0o622);
-      init = await spawnInit(prepared, req.stateDir, req.stateOf, (pid) => {
-        // In its cgroup before it runs anything of the container's.
-        cgroup?.create(req.spec.linux?.resources);
-        cgroup?.enter(pid);
+      cgroup?.create(req.spec.linux?.resources);
+      // On v2 the init is cloned straight into its cgroup; elsewhere it is moved
+      // there before it may go on: either way before anything of the container's runs.
+      if (cgroup?.version === 'v2') {
+        prepared.plan.cgroupFd = openSync(cgroup.paths['']!, constants.O_RDONLY | constants.O_DIRECTORY);
+        prepared.fds.push(prepared.plan.cgroupFd);
+      }
+      init = await spawnInit(prepared, req.stateDir, req.stateOf, (pid, inCgroup) => {
+        if (!inCgroup) cgroup?.enter(pid);
       });
     } catch (e) {
       if (receive) native.close(receive[0]);
@@ -272,7 +277,13 @@ export const linuxBackend: Backend = {
     try {
       prepared = prepareExec(record, proc, { ...options, consoleSocketFd: receive?.[1] }, hooks.warn);
       if (receive) prepared.fds.push(receive[1]);
-      init = await spawnInit(prepared, null, hooks.stateOf, (pid) => cgroup?.enter(pid));
+      if (cgroup?.version === 'v2') {
+        prepared.plan.cgroupFd = openSync(cgroup.paths['']!, constants.O_RDONLY | constants.O_DIRECTORY);
+        prepared.fds.push(prepared.plan.cgroupFd);
+      }
+      init = await spawnInit(prepared, null, hooks.stateOf, (pid, inCgroup) => {
+        if (!inCgroup) cgroup?.enter(pid);
+      });
     } catch (e) {
       if (receive) native.close(receive[0]);
       throw e;

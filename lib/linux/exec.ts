@@ -56,6 +56,7 @@ export function prepareExec(
     const plan: InitPlan = {
       rootfs: '/',
       cloneFlags: 0,
+      cgroupFd: -1,
       unshareFlags: 0,
       joins: namespaces.joins.map(({ fd, nstype }) => ({ fd, nstype })),
       // In the container's pid namespace only once forked after setns.

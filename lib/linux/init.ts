@@ -126,12 +126,12 @@ export async function spawnInit(
   prepared: PreparedInit,
   stateDir: string | null,
   stateOf: StateOf,
-  /** The parent's part before the init may go on: its cgroup. */
-  beforeGo: (pid: number) => void = () => {},
+  /** The parent's part before the init may go on: its cgroup, unless it was born in it. */
+  beforeGo: (pid: number, inCgroup: boolean) => void = () => {},
 ): Promise<InitProcess> {
   const { plan, namespaces, spec } = prepared;
   const dirFd = stateDir ? openSync(stateDir, constants.O_RDONLY | constants.O_DIRECTORY) : -1;
-  let child: { pid: number; syncFd: number };
+  let child: { pid: number; syncFd: number; inCgroup: boolean };
   try {
     child = native.spawn({ ...plan, stateDirFd: dirFd });
   } finally {
@@ -142,7 +142,7 @@ export async function spawnInit(
   let pid = child.pid;
   let pidfd = native.pidfdOpen(pid);
   try {
-    beforeGo(pid);
+    beforeGo(pid, child.inCgroup);
     if (namespaces.created.has('user')) writeIdMappings(pid, spec);
     native.send(child.syncFd, goMessage(prepared, stateOf, pid));
     for (;;) {

@@ -16,7 +16,8 @@ export interface ReapedStatus {
 }
 
 export interface LinuxNative {
-  spawn(plan: object): { pid: number; syncFd: number };
+  /** inCgroup: cloned straight into plan.cgroupFd (clone3 CLONE_INTO_CGROUP). */
+  spawn(plan: object): { pid: number; syncFd: number; inCgroup: boolean };
   send(fd: number, message: string): void;
   socketpair(): [number, number];
   connectUnix(path: string): number;

@@ -22,6 +22,8 @@ import type { CreateOptions } from '../container/types.js';
 export interface InitPlan {
   rootfs: string;
   cloneFlags: number;
+  /** A v2 cgroup directory to clone the init into (-1: none). */
+  cgroupFd: number;
   unshareFlags: number;
   joins: { fd: number; nstype: number }[];
   joinPid: boolean;
@@ -235,6 +237,7 @@ export function prepareInit(
     const plan: InitPlan = {
       rootfs,
       cloneFlags: ns.cloneFlags,
+      cgroupFd: -1,
       unshareFlags: ns.unshareFlags,
       joins: ns.joins.map(({ fd, nstype }) => ({ fd, nstype })),
       joinPid: ns.joinPid,

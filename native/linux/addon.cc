@@ -18,6 +18,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <linux/sched.h>
 #include <linux/seccomp.h>
 
 #include <string>
@@ -106,6 +107,7 @@ void PlanFromJs(const Napi::Object& js, Plan& plan) {
   plan.strings.reserve(CountStrings(js));
   plan.rootfs = Keep(plan, js.Get("rootfs"));
   plan.clone_flags = static_cast<int>(Int(js, "cloneFlags"));
+  plan.cgroup_fd = static_cast<int>(Int(js, "cgroupFd", -1));
   plan.unshare_flags = static_cast<int>(Int(js, "unshareFlags"));
   plan.join_pid = js.Get("joinPid").ToBoolean();
   plan.userns = js.Get("userns").ToBoolean();
@@ -229,7 +231,19 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   sigset_t all, old;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
-  long pid = syscall(SYS_clone, plan.clone_flags | SIGCHLD, 0, nullptr, nullptr, 0);
+  long pid = -1;
+  bool into_cgroup = false;
+  if (plan.cgroup_fd >= 0) {
+    // Born in its cgroup: no cgroup.procs write (which waits for an RCU grace period).
+    struct clone_args args = {};
+    args.flags = static_cast<__u64>(plan.clone_flags) | CLONE_INTO_CGROUP;
+    args.exit_signal = SIGCHLD;
+    args.cgroup = static_cast<__u64>(plan.cgroup_fd);
+    pid = syscall(SYS_clone3, &args, sizeof args);
+    into_cgroup = pid >= 0;
+  }
+  // Kernels before 5.7 (no clone3 or CLONE_INTO_CGROUP): the parent moves it instead.
+  if (pid < 0) pid = syscall(SYS_clone, plan.clone_flags | SIGCHLD, 0, nullptr, nullptr, 0);
   if (pid == 0) {
     close(sv[0]);
     RunInit(plan, sv[1]);
@@ -245,6 +259,7 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("pid", Napi::Number::New(env, static_cast<double>(pid)));
   out.Set("syncFd", Napi::Number::New(env, sv[0]));
+  out.Set("inCgroup", Napi::Boolean::New(env, into_cgroup));
   return out;
 }
 

@@ -94,6 +94,7 @@ struct JoinNamespace {
 struct Plan {
   const char* rootfs = nullptr;        // host path of the root filesystem
   int clone_flags = 0;                 // CLONE_NEW* created by clone()
+  int cgroup_fd = -1;                  // v2: clone3 straight into this cgroup (no cgroup.procs write)
   int unshare_flags = 0;               // created after "go": cgroup, time
   bool userns = false;                 // in a user namespace: become its root first
   std::vector<JoinNamespace> joins;    // opened before the fork
