@@ -136,10 +136,14 @@ if (skipReason) {
   const noTsrun = !existsSync(cli) ? `needs ${cli} (npm run build)`
     : !which('busybox') ? 'needs busybox (busybox-static) for the bundle' : false
   t.test('tsrun runs a container in the guest', { skip: noTsrun }, async (t) => {
+    // With limits: the container gets a cgroup of its own (cloned straight into
+    // it) and, in its cgroup namespace, sees that cgroup as its root.
     const script = [
       'set -e',
-      'node scripts/make-bundle.mjs /tmp/vm-bundle -- sh -c "id; cat /proc/self/cgroup" >/dev/null',
-      'exec node bin/tsrun --root /tmp/vm-state run --bundle /tmp/vm-bundle vm-e2e',
+      'node scripts/make-bundle.mjs /tmp/vm-bundle -- sh -c "id; cat /proc/self/cgroup; cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max" >/dev/null',
+      `node -e "const f=require('fs'),p='/tmp/vm-bundle/config.json',c=JSON.parse(f.readFileSync(p));c.linux.resources.memory={limit:33554432};c.linux.resources.pids={limit:30};f.writeFileSync(p,JSON.stringify(c))"`,
+      'node bin/tsrun --root /tmp/vm-state run --bundle /tmp/vm-bundle vm-e2e',
+      'test -e /sys/fs/cgroup/vm-e2e && echo cgroup-left || echo cgroup-removed',
     ].join('\n')
     const r = await vm(['--timeout', '300', '--', 'sh', '-c', script], { cwd: REPO })
     t.comment(`make-bundle + tsrun run in the guest: ${r.ms} ms (boot included)`)
@@ -147,6 +151,8 @@ if (skipReason) {
     t.equal(r.code, 0, 'tsrun run exits 0', { stderr: r.stderr })
     t.match(r.stdout, /^uid=0\(root\) gid=0\(root\)/m, 'the container ran `id`')
     const cg = r.stdout.split('\n').filter((l) => /^\d+:/.test(l))
-    t.ok(cg.length > 0 && cg.every((l) => l.startsWith('0::')), 'its /proc/self/cgroup is v2 only', { cg })
+    t.same(cg, ['0::/'], 'its own cgroup, the root of its cgroup namespace')
+    t.match(r.stdout, /^33554432\n30\n/m, 'memory.max and pids.max are the config\'s')
+    t.match(r.stdout, /cgroup-removed/, 'delete removed the cgroup')
   })
 }
