@@ -45,6 +45,11 @@ export interface CreateOptions {
    * process, as `container.console` (what `tsrun run` does in the foreground).
    */
   openConsole?: boolean;
+  /**
+   * The caller will exit and leave the init to its supervisor (a subreaper,
+   * as `runc create` does): it is not reaped here, so its status goes there.
+   */
+  detach?: boolean;
 }
 
 /** How `exec` runs its process (the process itself is a config.json `process`). */
@@ -55,6 +60,8 @@ export interface ExecOptions {
   consoleSocket?: string;
   /** With process.terminal and no consoleSocket: receive the pty master here. */
   openConsole?: boolean;
+  /** Leave the process to the caller's supervisor: not reaped here (exec --detach). */
+  detach?: boolean;
   /** Pass fds 3 .. 3+N-1 of the caller to the process. */
   preserveFds?: number;
   /** The process's stdin, stdout and stderr: fds of this process (default 0, 1, 2). */

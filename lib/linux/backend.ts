@@ -37,10 +37,22 @@ class LinuxInit implements LiveInit {
     syncFd: number | null,
     /** Words a failure the init reports after start (exec). */
     readonly describe: (r: InitReport) => string = () => 'container init failed',
+    /**
+     * Reap it when it exits. Not for a process handed to a supervisor (CLI
+     * create, exec --detach): once we exit, the zombie and its status are its.
+     */
+    reap = true,
   ) {
     this.#pidfd = pidfd;
     this.syncFd = syncFd;
-    this.exited = this.watch(pidfd);
+    this.exited = reap ? this.watch(pidfd) : this.watchOnly(pidfd);
+    if (!reap) this.ref(false);
+  }
+
+  private async watchOnly(pidfd: number): Promise<null> {
+    await whenReadable(pidfd, false);
+    this.closePidfd();
+    return null;
   }
 
   private async watch(pidfd: number): Promise<ExitStatus | null> {
@@ -166,7 +178,7 @@ export const linuxBackend: Backend = {
     const console = receive ? native.recvFd(receive[0]) : null;
     if (receive) native.close(receive[0]);
     const st = procStat(init.pid);
-    const live = new LinuxInit(init.pid, init.pidfd, init.syncFd, (r) => describeFailure(prepared, r));
+    const live = new LinuxInit(init.pid, init.pidfd, init.syncFd, (r) => describeFailure(prepared, r), !req.options.detach);
     return {
       live,
       console,
@@ -179,18 +191,17 @@ export const linuxBackend: Backend = {
 
   async start(record: StateRecord, stateDir: string, hooks: HookContext, live?: LiveInit): Promise<void> {
     const fifoPath = join(stateDir, FIFO);
+    const own = live instanceof LinuxInit ? live : null;
+    // The init's death, as a promise: ours we watch already; another's through
+    // a pidfd, taken before the FIFO releases it (it may run and exit at once).
+    const pidfd = own ? null : openPidfd(record);
+    if (!own && pidfd === null) throw new InvalidStateError('cannot start a container that has stopped');
     let fifo: number;
     try {
       fifo = openSync(fifoPath, constants.O_RDONLY | constants.O_NONBLOCK);
     } catch {
+      if (pidfd !== null) native.close(pidfd);
       throw new InvalidStateError('cannot start a container that is not in created state');
-    }
-    const own = live instanceof LinuxInit ? live : null;
-    // The init's death, as a promise: ours we watch already; another's through a pidfd.
-    const pidfd = own ? null : openPidfd(record);
-    if (!own && pidfd === null) {
-      closeSync(fifo);
-      throw new InvalidStateError('cannot start a container that has stopped');
     }
     const died = own ? own.exited : whenReadable(pidfd!, false);
     try {
@@ -290,7 +301,7 @@ export const linuxBackend: Backend = {
     }
     const console = receive ? native.recvFd(receive[0]) : null;
     if (receive) native.close(receive[0]);
-    const live = new LinuxInit(init.pid, init.pidfd, init.syncFd, (r) => describeFailure(prepared, r));
+    const live = new LinuxInit(init.pid, init.pidfd, init.syncFd, (r) => describeFailure(prepared, r), !options.detach);
     await waitForExec(live);
     return { live, console };
   },

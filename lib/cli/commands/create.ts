@@ -34,7 +34,8 @@ export default command({
   flags: createFlags,
   async run(o, [id], g) {
     try {
-      await new Runtime(g.runtime).create(validateId(id!), bundleOf(o), createOptions(o));
+      // The init is left to our caller (a shim, conmon): it reaps it, not us.
+      await new Runtime(g.runtime).create(validateId(id!), bundleOf(o), { ...createOptions(o), detach: true });
     } catch (e) {
       throw failed('create', e);
     }

@@ -72,6 +72,7 @@ export default command({
         ...(o['pid-file'] !== undefined ? { pidFile: o['pid-file'] } : {}),
         ...(o['console-socket'] !== undefined ? { consoleSocket: o['console-socket'] } : {}),
         openConsole: !o.detach,
+        detach: o.detach ?? false,
         preserveFds: o['preserve-fds'] ?? 0,
       });
       return signals ? await foreground(p, p.wait(), signals) : 0;

@@ -25,7 +25,7 @@ export default command({
     let c: Container | undefined;
     let exited: Promise<ExitStatus | null> | undefined;
     try {
-      c = await new Runtime(g.runtime).create(validateId(id!), bundleOf(o), { ...createOptions(o), openConsole: !o.detach });
+      c = await new Runtime(g.runtime).create(validateId(id!), bundleOf(o), { ...createOptions(o), openConsole: !o.detach, detach: o.detach ?? false });
       if (signals) {
         // Subscribed before start: a program that exits at once is not missed.
         exited = c.wait();
