@@ -19,8 +19,7 @@ import { join } from 'node:path'
 import { cgroupsMatching, run, which } from './helpers/env.mjs'
 import {
   callShape, cgroupHierarchies, engineDir, engineSkipReason, imageRootfs, makeWrapper, mountPointsUnder,
-  runInTerminal, runtimeNames, scenario, sleep, splitCall, startDaemon, stopDaemon, tarDir, waitFor,
-} from './engines/fixtures/engines.mjs'
+  runInTerminal, runtimeNames, scenario, sleep, splitCall, startDaemon, stopDaemon, tarDir, waitFor, cgroupFile } from './engines/fixtures/engines.mjs'
 
 t.setTimeout(300_000)
 
@@ -195,16 +194,9 @@ async function main() {
     return ctr(['task', 'exec', ...(detach ? ['--detach'] : []), '--fifo-dir', join(D, 'fifo'), '--exec-id', execId, id, ...args], { timeout })
   }
 
-  /** The host's cgroup file of the task (v1 controller file, or the unified one). */
-  function cgroupFile(id, ctrl, v1file, v2file) {
-    const rel = join(NS, id)
-    for (const h of cgroupHierarchies()) {
-      const p = join(h, rel, v1file)
-      if (h.split('/').pop().split(',').includes(ctrl) && existsSync(p)) return p
-    }
-    const p = join('/sys/fs/cgroup', rel, v2file)
-    return existsSync(p) ? p : null
-  }
+  /** The host's cgroup file of a container (v1 controller file, or the unified one). */
+  const containerCgroupFile = (id, ctrl, v1file, v2file) => cgroupFile(join(NS, id), ctrl, v1file, v2file)
+
 
   // ---------------------------------------------------------------- scenarios
 
@@ -299,7 +291,7 @@ async function main() {
     let r = await ctr(['task', 'pause', id])
     t.equal(r.code, 0, `task pause: exit code 0${r.code ? `: ${r.stderr}` : ''}`)
     t.equal((await task(id))?.status, 'PAUSED', 'paused')
-    const freezer = cgroupFile(id, 'freezer', 'freezer.state', 'cgroup.freeze')
+    const freezer = containerCgroupFile(id, 'freezer', 'freezer.state', 'cgroup.freeze')
     if (freezer) t.match(readFileSync(freezer, 'utf8').trim(), /^(FROZEN|1)$/, `${freezer}: frozen`)
     else t.fail('the task\'s freezer cgroup file was not found')
     r = await ctr(['task', 'resume', id])
@@ -313,7 +305,7 @@ async function main() {
     const check = tracked(t, rt)
     const limit = 64 * 1024 * 1024
     const id = await startDetached(t, rt, check, join(D, `metrics-${rt.name}-${++idCounter}`), ['--memory-limit', String(limit)])
-    const file = cgroupFile(id, 'memory', 'memory.limit_in_bytes', 'memory.max')
+    const file = containerCgroupFile(id, 'memory', 'memory.limit_in_bytes', 'memory.max')
     t.equal(file && readFileSync(file, 'utf8').trim(), String(limit), 'the host sees the memory limit')
     const r = await ctr(['task', 'metrics', id])
     t.equal(r.code, 0, `task metrics: exit code 0${r.code ? `: ${r.stderr}` : ''}`)

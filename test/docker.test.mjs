@@ -20,8 +20,7 @@ import { join } from 'node:path'
 import { cgroupsMatching, run, which } from './helpers/env.mjs'
 import {
   callShape, cgroupHierarchies, engineDir, engineSkipReason, imageRootfs, makeWrapper, mountPointsUnder,
-  runtimeNames, scenario, splitCall, startDaemon, stopDaemon, tarDir, waitFor,
-} from './engines/fixtures/engines.mjs'
+  runtimeNames, scenario, splitCall, startDaemon, stopDaemon, tarDir, waitFor, cgroupFile } from './engines/fixtures/engines.mjs'
 
 t.setTimeout(300_000)
 
@@ -162,15 +161,9 @@ async function main() {
     return name
   }
 
-  function cgroupFile(id, ctrl, v1file, v2file) {
-    const rel = join(CG_PARENT, id)
-    for (const h of cgroupHierarchies()) {
-      const p = join(h, rel, v1file)
-      if (h.split('/').pop().split(',').includes(ctrl) && existsSync(p)) return p
-    }
-    const p = join('/sys/fs/cgroup', rel, v2file)
-    return existsSync(p) ? p : null
-  }
+  /** The host's cgroup file of a container (v1 controller file, or the unified one). */
+  const containerCgroupFile = (id, ctrl, v1file, v2file) => cgroupFile(join(CG_PARENT, id), ctrl, v1file, v2file)
+
 
   // ---------------------------------------------------------------- scenarios
 
@@ -238,13 +231,13 @@ async function main() {
     r = await docker(['pause', name])
     t.equal(r.code, 0, `pause: exit code 0${r.code ? `: ${r.stderr}` : ''}`)
     t.equal((await inspect(name))?.status, 'paused', 'paused')
-    const freezer = id && cgroupFile(id, 'freezer', 'freezer.state', 'cgroup.freeze')
+    const freezer = id && containerCgroupFile(id, 'freezer', 'freezer.state', 'cgroup.freeze')
     if (freezer) t.match(readFileSync(freezer, 'utf8').trim(), /^(FROZEN|1)$/, 'the freezer cgroup is frozen')
     else t.fail('the container\'s freezer cgroup file was not found')
     r = await docker(['unpause', name])
     t.equal(r.code, 0, `unpause: exit code 0${r.code ? `: ${r.stderr}` : ''}`)
     t.equal((await inspect(name))?.status, 'running', 'running again')
-    const mem = id && cgroupFile(id, 'memory', 'memory.limit_in_bytes', 'memory.max')
+    const mem = id && containerCgroupFile(id, 'memory', 'memory.limit_in_bytes', 'memory.max')
     t.equal(mem && readFileSync(mem, 'utf8').trim(), String(64 * 1024 * 1024), 'the memory limit of --memory 64m')
     r = await docker(['update', '--memory', '128m', '--memory-swap', '256m', name])
     t.equal(r.code, 0, `update --memory 128m: exit code 0${r.code ? `: ${r.stderr}` : ''}`)

@@ -26,8 +26,7 @@ import { join } from 'node:path'
 import { cgroupsMatching, run, which } from './helpers/env.mjs'
 import {
   callShape, cgroupHierarchies, engineDir, engineSkipReason, imageRootfs, makeWrapper,
-  mountPointsUnder, runInTerminal, runtimeNames, scenario, splitCall, stateDirsLeft, tarDir, waitFor,
-} from './engines/fixtures/engines.mjs'
+  mountPointsUnder, runInTerminal, runtimeNames, scenario, splitCall, stateDirsLeft, tarDir, waitFor, cgroupFile } from './engines/fixtures/engines.mjs'
 
 t.setTimeout(300_000)
 
@@ -182,18 +181,9 @@ async function main() {
     return name
   }
 
-  /** The host path of the container's cgroup file `file` of controller `ctrl` (v1) or the unified one. */
-  function cgroupFile(id, ctrl, v1file, v2file) {
-    const rel = join(CG_PARENT, `libpod-${id}`)
-    for (const h of cgroupHierarchies()) {
-      const p = join(h, rel, v1file)
-      if (h.split('/').pop().split(',').includes(ctrl) && existsSync(p)) return p
-    }
-    const p = join('/sys/fs/cgroup', rel, v2file)
-    if (existsSync(p)) return p
-    const u = join('/sys/fs/cgroup/unified', rel, v2file)
-    return existsSync(u) ? u : null
-  }
+  /** The host's cgroup file of a container (v1 controller file, or the unified one). */
+  const containerCgroupFile = (id, ctrl, v1file, v2file) => cgroupFile(join(CG_PARENT, `libpod-${id}`), ctrl, v1file, v2file)
+
 
   const CAT_LIMITS = 'if [ -f /sys/fs/cgroup/memory/memory.limit_in_bytes ]; then ' +
     'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max; ' +
@@ -295,7 +285,7 @@ async function main() {
     let r = await podman(rt, ['pause', name])
     t.equal(r.code, 0, `pause: exit code 0${r.code ? `: ${r.stderr}` : ''}`)
     t.equal((await inspect(rt, name))?.status, 'paused', 'paused')
-    const freezer = id && cgroupFile(id, 'freezer', 'freezer.state', 'cgroup.freeze')
+    const freezer = id && containerCgroupFile(id, 'freezer', 'freezer.state', 'cgroup.freeze')
     if (freezer) t.match(readFileSync(freezer, 'utf8').trim(), /^(FROZEN|1)$/, `${freezer}: frozen`)
     else t.fail('the container\'s freezer cgroup file was not found')
     r = await podman(rt, ['unpause', name])
@@ -316,7 +306,7 @@ async function main() {
     r = await podman(rt, ['update', '--memory', '128m', name])
     t.equal(r.code, 0, `update --memory 128m: exit code 0${r.code ? `: ${r.stderr}` : ''}`)
     const id = (await inspect(rt, name))?.id
-    const file = id && cgroupFile(id, 'memory', 'memory.limit_in_bytes', 'memory.max')
+    const file = id && containerCgroupFile(id, 'memory', 'memory.limit_in_bytes', 'memory.max')
     t.equal(file && readFileSync(file, 'utf8').trim(), String(128 * 1024 * 1024), 'the host sees the new memory limit')
     t.same(await check(), [], 'nothing left behind')
   })
