@@ -12,8 +12,7 @@ import { join } from 'node:path'
 import { runcDefaultSpec } from '../scripts/make-bundle.mjs'
 import {
   bundle, cleanup, leftovers, mountsUnder, needsRoot, readSpec, runc, spawnCommand, spawnTsrun,
-  stateRoot, tempDir, tsrun, uniqueId, which,
-} from './helpers/env.mjs'
+  stateRoot, tempDir, tsrun, uniqueId, which, sleep, waitFor } from './helpers/env.mjs'
 
 const RUNC = which('runc')
 // Some 200 runtime commands: more than tap's default 30 s when the file is
@@ -58,18 +57,6 @@ async function execFiles(t, rt, args, opts = {}) {
   return { ...r, stdout: readFileSync(files.stdout, 'utf8'), stderr: readFileSync(files.stderr, 'utf8'), files }
 }
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** Polls fn until it returns a truthy value (returned) or timeout ms pass (undefined). */
-async function waitFor(fn, timeout = 10_000, every = 50) {
-  const end = Date.now() + timeout
-  for (;;) {
-    const v = await fn()
-    if (v) return v
-    if (Date.now() > end) return undefined
-    await sleep(every)
-  }
-}
 
 /** Parsed `state` JSON, or null when the command fails. */
 async function state(rt, root, id) {

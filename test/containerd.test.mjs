@@ -19,7 +19,7 @@ import { join } from 'node:path'
 import { cgroupsMatching, run, which } from './helpers/env.mjs'
 import {
   callShape, cgroupHierarchies, engineDir, engineSkipReason, imageRootfs, makeWrapper, mountPointsUnder,
-  runInTerminal, runtimeNames, scenario, sleep, splitCall, startDaemon, stopDaemon, tarDir, waitFor, cgroupFile } from './engines/fixtures/engines.mjs'
+  runInTerminal, runtimeNames, scenario, sleep, splitCall, startDaemon, stopDaemon, tarDir, waitFor, cgroupFile, runInARow } from './engines/fixtures/engines.mjs'
 
 t.setTimeout(300_000)
 
@@ -358,13 +358,11 @@ async function main() {
 
   scenario(t, `${STRESS} containers in a row leave nothing behind`, runtimes, async (t, rt) => {
     const check = tracked(t, rt)
-    const failures = []
-    for (let i = 0; i < STRESS; i++) {
+    const failures = await runInARow(STRESS, () => {
       const id = newId(rt, 's')
       check.add(id)
-      const r = await ctr(['run', '--rm', ...rtArgs(rt), IMAGE, id, 'true'])
-      if (r.code !== 0) failures.push(`#${i}: exit code ${r.code}: ${r.stderr.trim()}`)
-    }
+      return ctr(['run', '--rm', ...rtArgs(rt), IMAGE, id, 'true'])
+    })
     t.same(failures, [], `${STRESS} runs exit 0`)
     const cs = await ctr(['containers', 'list', '--quiet'])
     t.equal(cs.stdout.trim(), '', 'containerd knows no container')

@@ -20,7 +20,7 @@ import { join } from 'node:path'
 import { cgroupsMatching, run, which } from './helpers/env.mjs'
 import {
   callShape, cgroupHierarchies, engineDir, engineSkipReason, imageRootfs, makeWrapper, mountPointsUnder,
-  runtimeNames, scenario, splitCall, startDaemon, stopDaemon, tarDir, waitFor, cgroupFile } from './engines/fixtures/engines.mjs'
+  runtimeNames, scenario, splitCall, startDaemon, stopDaemon, tarDir, waitFor, cgroupFile, runInARow } from './engines/fixtures/engines.mjs'
 
 t.setTimeout(300_000)
 
@@ -286,13 +286,11 @@ async function main() {
 
   scenario(t, `${STRESS} containers in a row leave nothing behind`, runtimes, async (t, rt) => {
     const check = tracked(t, rt)
-    const failures = []
-    for (let i = 0; i < STRESS; i++) {
+    const failures = await runInARow(STRESS, () => {
       const name = newName(rt, 's')
       check.add(name)
-      const r = await docker(['run', '--rm', '--name', name, ...RUN_ARGS(rt), IMAGE, 'true'])
-      if (r.code !== 0) failures.push(`#${i}: exit code ${r.code}: ${r.stderr.trim()}`)
-    }
+      return docker(['run', '--rm', '--name', name, ...RUN_ARGS(rt), IMAGE, 'true'])
+    })
     t.same(failures, [], `${STRESS} runs exit 0`)
     t.same(await check(), [], 'no containers, mounts, state or cgroups left')
     const left = []

@@ -26,7 +26,7 @@ import { join } from 'node:path'
 import { cgroupsMatching, run, which } from './helpers/env.mjs'
 import {
   callShape, cgroupHierarchies, engineDir, engineSkipReason, imageRootfs, makeWrapper,
-  mountPointsUnder, runInTerminal, runtimeNames, scenario, splitCall, stateDirsLeft, tarDir, waitFor, cgroupFile } from './engines/fixtures/engines.mjs'
+  mountPointsUnder, runInTerminal, runtimeNames, scenario, splitCall, stateDirsLeft, tarDir, waitFor, cgroupFile, runInARow } from './engines/fixtures/engines.mjs'
 
 t.setTimeout(300_000)
 
@@ -398,13 +398,11 @@ async function main() {
 
   scenario(t, `${STRESS} containers in a row leave nothing behind`, runtimes, async (t, rt) => {
     const check = tracked(t, rt)
-    const failures = []
-    for (let i = 0; i < STRESS; i++) {
+    const failures = await runInARow(STRESS, () => {
       const name = newName(rt, 's')
       check.add(name)
-      const r = await podman(rt, ['run', '--rm', '--name', name, ...RUN_ARGS, IMAGE, 'true'])
-      if (r.code !== 0) failures.push(`#${i}: exit code ${r.code}: ${r.stderr.trim()}`)
-    }
+      return podman(rt, ['run', '--rm', '--name', name, ...RUN_ARGS, IMAGE, 'true'])
+    })
     t.same(failures, [], `${STRESS} runs exit 0`)
     const ps = await podman(rt, ['ps', '--all', '--quiet'])
     t.equal(ps.stdout.trim(), '', 'podman knows no container')

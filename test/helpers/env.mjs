@@ -110,6 +110,19 @@ export function needsTsrun(t) {
 
 // ---------------------------------------------------------------- ids, dirs
 
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Polls fn until it returns something truthy (returned) or timeout ms pass (undefined). */
+export async function waitFor(fn, timeout = 10_000, every = 100) {
+  const end = Date.now() + timeout
+  for (;;) {
+    const v = await fn()
+    if (v) return v
+    if (Date.now() > end) return undefined
+    await sleep(every)
+  }
+}
+
 let idCounter = 0
 
 /** A container id unique to this process and call: PREFIX-PID-N-RAND. */
