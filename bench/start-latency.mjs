@@ -6,7 +6,7 @@
 //   node bench/start-latency.mjs [--runs N] [--warmup W] [--json FILE] [--skip KEY,...]
 //
 // --skip leaves out rows by key (tsrun, tsrun-noca, lib, node, node-noca,
-// kernel), e.g. while the CLI is being written; runc and crun always run.
+// kernel, floor), e.g. while the CLI is being written; runc and crun always run.
 //
 // Exit status: 0 when every contender ran (targets are reported, a MISS does
 // not fail), 1 when a contender failed or is not built, 2 on bad usage.
@@ -96,6 +96,25 @@ function timeCommand(name, argv, { env = process.env, cwd = bundle } = {}) {
   return ms
 }
 
+/**
+ * bench/kernel-floor.c, compiled into the temp dir: the kernel work every
+ * runtime needs on this host (its cgroups included), timed inside the
+ * program. Null (with a note) where there is no C compiler.
+ */
+function buildKernelFloor() {
+  const exe = join(tmp, 'kernel-floor')
+  const r = spawnSync('cc', ['-O2', '-o', exe, fileURLToPath(new URL('kernel-floor.c', import.meta.url))], { encoding: 'utf8' })
+  if (r.status === 0) return exe
+  notes.push(`SKIPPED kernel floor row: cc failed: ${(r.error?.message ?? r.stderr).trim()}`)
+  return null
+}
+
+function kernelFloor(exe) {
+  const r = spawnSync(exe, [join(bundle, 'rootfs')], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' })
+  if (r.status !== 0) throw new BenchError(`kernel floor failed (${r.signal ?? r.status}): ${r.stderr.trim()}`)
+  return Number(r.stdout)
+}
+
 /** The library worker, forked once; call(id) runs one timed iteration in it. */
 function startWorker() {
   const child = fork(WORKER, ['--root', roots.lib, '--bundle', bundle], {
@@ -168,6 +187,13 @@ function contenders() {
     key: 'kernel', name: 'bare kernel: unshare pid,mnt,uts,ipc,net + true',
     run: () => timeCommand('unshare', ['unshare', '--fork', '--pid', '--mount', '--uts', '--ipc', '--net', '--mount-proc', 'true']),
   })
+  const floor = buildKernelFloor()
+  if (floor) {
+    list.push({
+      key: 'floor', name: 'kernel floor: cgroups + namespaces + pivot_root + true (in-process)',
+      run: () => kernelFloor(floor),
+    })
+  }
   const skip = new Set(opt.skip.split(',').filter(Boolean))
   for (const c of list) if (skip.has(c.key)) notes.push(`left out on request: ${c.name}`)
   return list.filter((c) => !skip.has(c.key) || c.key === 'runc' || c.key === 'crun').map((c) => ({ ...c, samples: [] }))

@@ -23,6 +23,8 @@ await build({
   platform: 'node',
   target: 'node18',
   define: { 'import.meta.url': '__tsrunModuleUrl' },
+  // Loaded from node_modules, and only by --systemd-cgroup (a require when it connects).
+  external: ['@homebridge/dbus-native'],
   banner: { js: "const __tsrunModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
 });

@@ -495,7 +495,7 @@ function asUser(uid, cmd, args) {
 t.test('a created init is not dumpable: its user cannot reach /proc/<pid>/exe or environ', async (t) => {
   if (!needsRoot(t)) return
   // The init switches to the container's user before it waits for start;
-  // it is still the runtime's image (for tsrun, node) until execve. A process
+  // it is still the runtime's image (for tsrun, tsrun-init) until execve. A process
   // of the same uid must not open its exe (CVE-2019-5736) nor read its memory
   // or environment: the init must be non-dumpable, which also makes its
   // /proc/<pid> files root's. After start the program is an ordinary
@@ -544,4 +544,36 @@ t.test('a created init is not dumpable: its user cannot reach /proc/<pid>/exe or
       t.same(await check(), [])
     })
   }
+})
+
+t.test('the init runs from a sealed memfd: /proc/self/exe leads to no host binary (CVE-2019-5736)', async (t) => {
+  if (!needsRoot(t)) return
+  // A container's program that is (or whose interpreter is) /proc/self/exe
+  // runs whatever the init's exe is at execve; were that the runtime's host
+  // binary (node), the container could reopen it and overwrite it on the host.
+  const root = stateRoot(t)
+  const id = uniqueId('proc-exe')
+  const dir = bundle(t, { args: ['sleep', '1000'] })
+  const check = cleanup(t, { root, id, bundle: dir })
+  t.equal((await runtimeRun('tsrun', ['--root', root, 'create', '--bundle', dir, id], { stdio: 'ignore' })).code, 0, 'create')
+  const { pid } = JSON.parse((await runtimeRun('tsrun', ['--root', root, 'state', id])).stdout)
+  check.addPid(pid)
+  const exe = spawnSync('readlink', [`/proc/${pid}/exe`], { encoding: 'utf8' }).stdout.trim()
+  t.match(exe, /^\/memfd:tsrun-init/, `the created init's exe is the sealed memfd (${exe})`)
+  t.throws(() => writeFileSync(`/proc/${pid}/exe`, 'x', { flag: 'r+' }), 'and it cannot be opened for writing')
+  t.same(await check(), [])
+
+  // With the host's libraries at hand, the host's node would run here.
+  const id2 = uniqueId('proc-exe-run')
+  const dir2 = bundle(t, {
+    args: ['/proc/self/exe', '-e', 'console.log("host binary ran")'],
+    mutate: (s) => {
+      for (const d of ['/lib', '/lib64', '/usr/lib']) s.mounts.push({ destination: d, type: 'bind', source: d, options: ['rbind', 'ro'] })
+    },
+  })
+  const check2 = cleanup(t, { root, id: id2, bundle: dir2 })
+  const r = await runtimeRun('tsrun', ['--root', root, 'run', '--bundle', dir2, id2])
+  t.not(r.code, 0, 'the program (tsrun-init without its arguments) fails')
+  t.notMatch(r.stdout, /host binary ran/, 'no host binary ran in the container')
+  t.same(await check2(), [])
 })

@@ -126,6 +126,27 @@ if (skipReason) {
     t.match(r.stderr, /no_such_module_tsrun/, 'the console tail says why')
   })
 
+  t.test('--systemd: systemd is PID 1, the command its unit, nothing else started', { skip: !existsSync('/lib/systemd/systemd') && 'no /lib/systemd/systemd' }, async (t) => {
+    const script = [
+      'echo "pid1=$(cat /proc/1/comm)"',
+      'echo "self=$(cat /proc/self/cgroup)"',
+      'echo "active=$(systemctl list-units --state=active --type=service --no-legend --plain | cut -d" " -f1 | tr "\\n" " ")"',
+      'exit 3',
+    ].join('\n')
+    const r = await vm(['--timeout', '120', '--systemd', '--timings', '--', 'sh', '-c', script])
+    t.comment(`guest run with systemd: ${r.ms} ms; ${r.stderr.match(/timings: .*/)?.[0]}`)
+    t.equal(r.code, 3, 'the command\'s exit status', { stderr: r.stderr })
+    const f = fields(r.stdout)
+    t.equal(f.pid1, 'systemd')
+    t.equal(f.self, '0::/system.slice/tsrunvm.service', 'the command runs as tsrunvm.service')
+    t.equal(f.active, 'tsrunvm.service ', 'no other service (the host\'s enabled units are not started)')
+    const hybrid = await vm(['--timeout', '120', '--systemd', '--hybrid', '--', 'sh', '-c',
+      'echo "unified=$(stat -f -c %T /sys/fs/cgroup/unified)"; echo "memory=$(stat -f -c %T /sys/fs/cgroup/memory)"'])
+    t.same(fields(hybrid.stdout), { unified: 'cgroup2fs', memory: 'cgroupfs' }, '--hybrid: v1 controllers, cgroup2 at unified', { stderr: hybrid.stderr })
+    t.equal((await vm(['--systemd', '--cgroup', 'x', '--', 'true'])).code, 2, '--cgroup with --systemd is refused')
+    t.equal((await vm(['--hybrid', '--', 'true'])).code, 2, '--hybrid without --systemd is refused')
+  })
+
   // The pattern for the cgroup v2 tests: a tap file run in the guest, its TAP
   // stream parsed as a subtest, its exit status failing it.
   t.spawn(HARNESS, ['--timeout', '300', '--cgroup', 'tsrun-vm.slice/tap', '--',

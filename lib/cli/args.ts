@@ -14,7 +14,6 @@ export interface GlobalOptions {
   log?: string;
   logFormat: 'text' | 'json';
   debug: boolean;
-  systemdCgroup: boolean;
   /** What the library's Runtime gets, mapped once in main. */
   runtime: RuntimeOptions;
 }

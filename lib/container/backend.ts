@@ -61,7 +61,7 @@ export interface Backend {
   pause(record: StateRecord): void;
   resume(record: StateRecord): void;
   /** Applies new resource limits to a live container. */
-  update(record: StateRecord, resources: LinuxResources): void;
+  update(record: StateRecord, resources: LinuxResources): Promise<void>;
   stats(record: StateRecord): ContainerStats;
   /** Host pids of the container's processes. */
   processes(record: StateRecord): number[];

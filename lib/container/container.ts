@@ -146,7 +146,7 @@ export class Container extends EventEmitter {
       const mergeable = value && typeof value === 'object' && !Array.isArray(value) && old && typeof old === 'object' && !Array.isArray(old);
       merged[key] = mergeable ? { ...old, ...value } : value;
     }
-    backend.update(this.record, merged as LinuxResources);
+    await backend.update(this.record, merged as LinuxResources);
     this.record.spec = { ...this.record.spec, linux: { ...this.record.spec.linux, resources: merged as LinuxResources } };
     this.ctx.store.write(this.record);
   }

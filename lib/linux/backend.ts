@@ -159,19 +159,18 @@ export const linuxBackend: Backend = {
       // Writable by any user: the init opens it after switching to the container's.
       native.mkfifo(join(req.stateDir, FIFO), 0o622);
       chmodSync(join(req.stateDir, FIFO), 0o622);
-      cgroup?.create(req.spec.linux?.resources);
-      // On v2 the init is cloned straight into its cgroup; elsewhere it is moved
-      // there before it may go on: either way before anything of the container's runs.
-      if (cgroup?.version === 'v2') {
-        prepared.plan.cgroupFd = openSync(cgroup.paths['']!, constants.O_RDONLY | constants.O_DIRECTORY);
+      await cgroup?.create(req.spec.linux?.resources);
+      // On v2 the init is cloned straight into its cgroup; elsewhere (and when
+      // systemd makes the cgroup) it is moved there before it may go on: either
+      // way before anything of the container's runs.
+      if (cgroup?.cloneInto) {
+        prepared.plan.cgroupFd = openSync(cgroup.cloneInto, constants.O_RDONLY | constants.O_DIRECTORY);
         prepared.fds.push(prepared.plan.cgroupFd);
       }
-      init = await spawnInit(prepared, req.stateDir, req.stateOf, (pid, inCgroup) => {
-        if (!inCgroup) cgroup?.enter(pid);
-      });
+      init = await spawnInit(prepared, req.stateDir, req.stateOf, (pid, inCgroup) => (inCgroup ? undefined : cgroup?.enter(pid)));
     } catch (e) {
       if (receive) native.close(receive[0]);
-      cgroup?.destroy();
+      await cgroup?.destroy();
       throw e;
     }
     // The master was sent before the init reported ready: it is waiting.
@@ -182,7 +181,7 @@ export const linuxBackend: Backend = {
     return {
       live,
       console,
-      cgroup: cgroup && { version: cgroup.version, paths: cgroup.paths },
+      cgroup: cgroup && { version: cgroup.version, paths: cgroup.paths, unit: cgroup.unit },
       pidStartTime: st?.startTime ?? 0,
       rootfs: prepared.plan.rootfs,
       ownPidNamespace: prepared.namespaces.created.has('pid'),
@@ -264,8 +263,8 @@ export const linuxBackend: Backend = {
     requireCgroup(record, 'resume').thaw();
   },
 
-  update(record: StateRecord, resources: LinuxResources): void {
-    requireCgroup(record, 'update').update(resources);
+  async update(record: StateRecord, resources: LinuxResources): Promise<void> {
+    await requireCgroup(record, 'update').update(resources);
   },
 
   stats(record: StateRecord): ContainerStats {
@@ -288,13 +287,11 @@ export const linuxBackend: Backend = {
     try {
       prepared = prepareExec(record, proc, { ...options, consoleSocketFd: receive?.[1] }, hooks.warn);
       if (receive) prepared.fds.push(receive[1]);
-      if (cgroup?.version === 'v2') {
-        prepared.plan.cgroupFd = openSync(cgroup.paths['']!, constants.O_RDONLY | constants.O_DIRECTORY);
+      if (cgroup?.cloneInto) {
+        prepared.plan.cgroupFd = openSync(cgroup.cloneInto, constants.O_RDONLY | constants.O_DIRECTORY);
         prepared.fds.push(prepared.plan.cgroupFd);
       }
-      init = await spawnInit(prepared, null, hooks.stateOf, (pid, inCgroup) => {
-        if (!inCgroup) cgroup?.enter(pid);
-      });
+      init = await spawnInit(prepared, null, hooks.stateOf, (pid, inCgroup) => (inCgroup ? undefined : cgroup?.enter(pid)));
     } catch (e) {
       if (receive) native.close(receive[0]);
       throw e;
@@ -332,7 +329,7 @@ export const linuxBackend: Backend = {
     if (cgroup) {
       // Whatever else ran in the container goes with it, then the cgroup.
       await emptyCgroup(cgroup);
-      cgroup.destroy();
+      await cgroup.destroy();
     }
     await runHooksWarning(record.spec, 'poststop', hooks.stateOf('stopped', 0), hooks.warn);
   },

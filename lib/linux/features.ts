@@ -6,6 +6,7 @@ import { knownCapabilities } from './capabilities.js';
 import { knownMountOptions } from './mounts.js';
 import { seccompFeatures } from './seccomp.js';
 import { native } from './native.js';
+import { systemdRunning } from './cgroups/index.js';
 
 export function features(): object {
   const v = native.seccompVersion;
@@ -19,7 +20,8 @@ export function features(): object {
     linux: {
       namespaces: namespaces.sort(),
       capabilities: knownCapabilities(),
-      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false },
+      // The systemd driver where systemd runs (a user's instance is not supported).
+      cgroup: { v1: true, v2: true, systemd: systemdRunning(), systemdUser: false },
       seccomp: { enabled: true, ...seccompFeatures() },
       // Applied when the host has them (an error names the field otherwise).
       apparmor: { enabled: true },

@@ -28,11 +28,21 @@ export function errnoText(errno: number): string {
   return s.charAt(0).toLowerCase() + s.slice(1);
 }
 
+/**
+ * How long to wait for the init's next report on the JS thread before
+ * yielding to the event loop: its steps take well under this, and a blocking
+ * wait saves the reactor's round trip on each of them (create is mostly
+ * synchronous work anyway). Hooks and slow hosts fall through to async.
+ */
+const REPORT_SPIN_MS = 5;
+
 export async function nextReport(fd: number): Promise<InitReport | false> {
+  const first = native.readReport(fd, REPORT_SPIN_MS);
+  if (first !== null) return first;
   for (;;) {
+    await whenReadable(fd);
     const r = native.readReport(fd);
     if (r !== null) return r;
-    await whenReadable(fd);
   }
 }
 
@@ -82,6 +92,8 @@ export function describeFailure(prepared: PreparedInit, r: InitReport): string {
       return `wait for start: ${err}`;
     case K.PHASE_EXEC:
       return `exec ${plan.args[0]}: ${err}`;
+    case K.PHASE_FORK:
+      return `${r.index === 1 ? 'clone the container init' : 'fork into the joined pid namespace'}: ${err}`;
     default:
       return `container init failed: ${err}`;
   }
@@ -127,11 +139,11 @@ export async function spawnInit(
   stateDir: string | null,
   stateOf: StateOf,
   /** The parent's part before the init may go on: its cgroup, unless it was born in it. */
-  beforeGo: (pid: number, inCgroup: boolean) => void = () => {},
+  beforeGo: (pid: number, inCgroup: boolean) => void | Promise<void> = () => {},
 ): Promise<InitProcess> {
   const { plan, namespaces, spec } = prepared;
   const dirFd = stateDir ? openSync(stateDir, constants.O_RDONLY | constants.O_DIRECTORY) : -1;
-  let child: { pid: number; syncFd: number; inCgroup: boolean };
+  let child: { pid: number; syncFd: number };
   try {
     child = native.spawn({ ...plan, stateDirFd: dirFd });
   } finally {
@@ -141,26 +153,36 @@ export async function spawnInit(
   }
   let pid = child.pid;
   let pidfd = native.pidfdOpen(pid);
+  const next = async (): Promise<InitReport> => {
+    const r = await nextReport(child.syncFd);
+    if (r === false) throw new TsrunError('container init exited during setup');
+    if (r.kind === K.REPORT_ERROR) throw new TsrunError(describeFailure(prepared, r));
+    return r;
+  };
+  /** The process we hold forked the next one (r.pid) and exits: follow it. */
+  const follow = (r: InitReport) => {
+    native.waitPid(pid);
+    native.close(pidfd);
+    pid = r.pid;
+    pidfd = native.pidfdOpen(pid);
+  };
   try {
-    beforeGo(pid, child.inCgroup);
+    // tsrun-init clones the init, says where it is, and exits.
+    const launched = await next();
+    follow(launched);
+    await beforeGo(pid, launched.index === 1);
     if (namespaces.created.has('user')) writeIdMappings(pid, spec);
     native.send(child.syncFd, goMessage(prepared, stateOf, pid));
     for (;;) {
-      const r = await nextReport(child.syncFd);
-      if (r === false) throw new TsrunError('container init exited during setup');
+      const r = await next();
       if (r.kind === K.REPORT_PID) {
-        // The intermediate process has forked the real init and exits.
-        native.waitPid(pid);
-        native.close(pidfd);
-        pid = r.pid;
-        pidfd = native.pidfdOpen(pid);
+        // The init joined a pid namespace, forked the real init, and exits.
+        follow(r);
       } else if (r.kind === K.REPORT_HOOKS) {
         // The namespaces exist: prestart and createRuntime hooks may use them.
         await runHooks(spec, 'prestart', stateOf('creating', pid));
         await runHooks(spec, 'createRuntime', stateOf('creating', pid));
         native.send(child.syncFd, 'g');
-      } else if (r.kind === K.REPORT_ERROR) {
-        throw new TsrunError(describeFailure(prepared, r));
       } else {
         return { pid, pidfd, syncFd: child.syncFd };
       }

@@ -16,8 +16,11 @@ export interface ReapedStatus {
 }
 
 export interface LinuxNative {
-  /** inCgroup: cloned straight into plan.cgroupFd (clone3 CLONE_INTO_CGROUP). */
-  spawn(plan: object): { pid: number; syncFd: number; inCgroup: boolean };
+  /**
+   * Starts tsrun-init (native/linux/init), which clones the container's init
+   * and reports it on syncFd first (REPORT_PID; index 1: born in plan.cgroupFd).
+   */
+  spawn(plan: object): { pid: number; syncFd: number };
   send(fd: number, message: string): void;
   socketpair(): [number, number];
   connectUnix(path: string): number;
@@ -26,7 +29,8 @@ export interface LinuxNative {
   makeRaw(fd: number): Buffer;
   idmappedTree(source: string, uidMap: string, gidMap: string, recursive: boolean): number;
   restoreTerminal(fd: number, saved: Buffer): void;
-  readReport(fd: number): InitReport | null | false;
+  /** null: none yet (after waiting up to waitMs on this thread); false: EOF. */
+  readReport(fd: number, waitMs?: number): InitReport | null | false;
   pidfdOpen(pid: number): number;
   pidfdSignal(pidfd: number, signal: number): void;
   reap(pidfd: number): ReapedStatus | null | undefined;

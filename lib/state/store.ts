@@ -27,8 +27,8 @@ export interface StateRecord {
   ownPidNamespace: boolean;
   /** The config the container was created from (hooks, cgroups need it later). */
   spec: Spec;
-  /** The container's cgroup: driver version and directories, null when it has none. */
-  cgroup: { version: 'v1' | 'v2'; paths: Record<string, string> } | null;
+  /** The container's cgroup: driver version, directories and systemd unit (if any); null when it has none. */
+  cgroup: { version: 'v1' | 'v2'; paths: Record<string, string>; unit?: string } | null;
 }
 
 // runc's pattern [\w+-\.] is a range from '+' to '.', so it admits ',' too.

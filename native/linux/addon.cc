@@ -3,10 +3,12 @@
 // this file converts it to plain memory and runs it.
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
+#include <spawn.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -28,6 +30,7 @@
 #include <napi.h>
 
 #include "ebpf.h"
+#include "init-executable.h"
 #include "plan.h"
 #include "reactor.h"
 #include "seccomp.h"
@@ -42,8 +45,7 @@ Napi::Error ErrnoError(Napi::Env env, const char* what, int err) {
   return e;
 }
 
-// Copies a JS string into the plan's arena; returns a pointer that stays valid
-// (the arena is reserved up front so it never reallocates).
+// Copies a JS string into the plan's arena; returns a pointer that stays valid.
 const char* Keep(Plan& plan, const Napi::Value& v) {
   if (!v.IsString()) return nullptr;
   plan.strings.push_back(v.As<Napi::String>().Utf8Value());
@@ -59,25 +61,6 @@ void StringList(Plan& plan, const Napi::Object& js, const char* key, std::vector
   Napi::Array a = js.Get(key).As<Napi::Array>();
   for (uint32_t i = 0; i < a.Length(); i++) out.push_back(const_cast<char*>(Keep(plan, a.Get(i))));
   out.push_back(nullptr);
-}
-
-size_t CountStrings(const Napi::Object& js) {
-  // Upper bound of the strings Keep() stores, so the arena never moves.
-  size_t n = 16;
-  for (const char* key : {"steps", "execCandidates", "args", "env"}) {
-    Napi::Value v = js.Get(key);
-    if (v.IsArray()) n += v.As<Napi::Array>().Length() * (strcmp(key, "steps") == 0 ? 4 : 1);
-  }
-  for (const char* key : {"createContainerHooks", "startContainerHooks"}) {
-    Napi::Value v = js.Get(key);
-    if (!v.IsArray()) continue;
-    Napi::Array hooks = v.As<Napi::Array>();
-    for (uint32_t i = 0; i < hooks.Length(); i++) {
-      Napi::Object h = hooks.Get(i).As<Napi::Object>();
-      n += 2 + h.Get("args").As<Napi::Array>().Length() + h.Get("env").As<Napi::Array>().Length();
-    }
-  }
-  return n;
 }
 
 uint64_t U64(const Napi::Value& v) {
@@ -104,7 +87,6 @@ void Hooks(Plan& plan, const Napi::Object& js, const char* key, std::vector<Hook
 }
 
 void PlanFromJs(const Napi::Object& js, Plan& plan) {
-  plan.strings.reserve(CountStrings(js));
   plan.rootfs = Keep(plan, js.Get("rootfs"));
   plan.clone_flags = static_cast<int>(Int(js, "cloneFlags"));
   plan.cgroup_fd = static_cast<int>(Int(js, "cgroupFd", -1));
@@ -213,53 +195,101 @@ void PlanFromJs(const Napi::Object& js, Plan& plan) {
   plan.messages.assign(static_cast<size_t>(Int(js, "messageSize", 4096)) + 1, '\0');
 }
 
-// spawn(plan) -> { pid, syncFd }: clones the container's init. It waits for
-// "go" on syncFd, then sets itself up and reports back on the same socket.
+// The fds the init uses, by number: they must survive the exec of tsrun-init.
+std::vector<int> PlanFds(const Plan& plan) {
+  std::vector<int> fds(plan.stdio, plan.stdio + 3);
+  for (int fd = 3; fd < 3 + plan.preserve_fds; fd++) fds.push_back(fd);
+  for (const JoinNamespace& j : plan.joins) fds.push_back(j.fd);
+  for (const Step& s : plan.steps) fds.push_back(s.tree_fd);
+  fds.insert(fds.end(), {plan.cgroup_fd, plan.state_dir_fd, plan.seccomp_listener_fd, plan.console_socket_fd});
+  return fds;
+}
+
+// The plan's bytes in a memfd that tsrun-init reads.
+int PlanMemfd(const Plan& plan) {
+  std::string bytes = EncodePlan(plan);
+  int fd = static_cast<int>(syscall(SYS_memfd_create, "tsrun-plan", MFD_CLOEXEC));
+  if (fd < 0) return -1;
+  for (size_t done = 0; done < bytes.size();) {
+    ssize_t n = write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      close(fd);
+      errno = err;
+      return -1;
+    }
+    done += static_cast<size_t>(n);
+  }
+  return fd;
+}
+
+// spawn(plan) -> { pid, syncFd }: starts tsrun-init, which clones the
+// container's init and reports its pid on syncFd (REPORT_PID). The init then
+// waits for "go" there, sets itself up and reports back on the same socket.
+// posix_spawn (a CLONE_VM|CLONE_VFORK child that only execs) is safe in the
+// multi-threaded Node process and copies none of its memory.
 Napi::Value Spawn(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Plan plan;
   PlanFromJs(info[0].As<Napi::Object>(), plan);
 
+  const char* why = nullptr;
+  int exe = InitExecutable(&why);
+  if (exe < 0) {
+    ErrnoError(env, why, errno).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  int plan_fd = PlanMemfd(plan);
+  if (plan_fd < 0) {
+    ErrnoError(env, "memfd_create", errno).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
-    ErrnoError(env, "socketpair", errno).ThrowAsJavaScriptException();
+    int err = errno;
+    close(plan_fd);
+    ErrnoError(env, "socketpair", err).ThrowAsJavaScriptException();
     return env.Undefined();
   }
 
-  // Block every signal across clone so no Node handler runs in the child
-  // before it resets the dispositions.
-  sigset_t all, old;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  // dup2 of an fd onto itself clears its close-on-exec flag (glibc 2.29+).
+  std::vector<int> keep = PlanFds(plan);
+  keep.push_back(plan_fd);
+  keep.push_back(sv[1]);
+  for (int fd : keep) {
+    if (fd >= 0) posix_spawn_file_actions_adddup2(&actions, fd, fd);
+  }
+  // Default dispositions and every signal blocked: no handler of Node's can
+  // run in the new process; the init unblocks them once it has reset its own.
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t all;
   sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old);
-  long pid = -1;
-  bool into_cgroup = false;
-  if (plan.cgroup_fd >= 0) {
-    // Born in its cgroup: no cgroup.procs write (which waits for an RCU grace period).
-    struct clone_args args = {};
-    args.flags = static_cast<__u64>(plan.clone_flags) | CLONE_INTO_CGROUP;
-    args.exit_signal = SIGCHLD;
-    args.cgroup = static_cast<__u64>(plan.cgroup_fd);
-    pid = syscall(SYS_clone3, &args, sizeof args);
-    into_cgroup = pid >= 0;
-  }
-  // Kernels before 5.7 (no clone3 or CLONE_INTO_CGROUP): the parent moves it instead.
-  if (pid < 0) pid = syscall(SYS_clone, plan.clone_flags | SIGCHLD, 0, nullptr, nullptr, 0);
-  if (pid == 0) {
-    close(sv[0]);
-    RunInit(plan, sv[1]);
-  }
-  int err = errno;
-  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setsigmask(&attr, &all);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+
+  std::string path = "/proc/self/fd/" + std::to_string(exe);
+  std::string plan_arg = std::to_string(plan_fd), sync_arg = std::to_string(sv[1]);
+  char* argv[] = {const_cast<char*>("tsrun-init"), plan_arg.data(), sync_arg.data(), nullptr};
+  char* envp[] = {nullptr};
+  pid_t pid = -1;
+  int err = posix_spawn(&pid, path.c_str(), &actions, &attr, argv, envp);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  close(plan_fd);
   close(sv[1]);
-  if (pid < 0) {
+  if (err != 0) {
     close(sv[0]);
-    ErrnoError(env, "clone", err).ThrowAsJavaScriptException();
+    ErrnoError(env, "spawn tsrun-init", err).ThrowAsJavaScriptException();
     return env.Undefined();
   }
   Napi::Object out = Napi::Object::New(env);
   out.Set("pid", Napi::Number::New(env, static_cast<double>(pid)));
   out.Set("syncFd", Napi::Number::New(env, sv[0]));
-  out.Set("inCgroup", Napi::Boolean::New(env, into_cgroup));
   return out;
 }
 
@@ -333,9 +363,16 @@ Napi::Value RecvFd(const Napi::CallbackInfo& info) {
 }
 
 // readReport(fd) -> report | null (nothing yet) | false (the init is gone).
+// readReport(fd, waitMs = 0) -> report | null (none yet) | false (EOF).
+// waitMs > 0 first waits that long for one (poll) on the calling thread.
 Napi::Value ReadReport(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = info[0].As<Napi::Number>().Int32Value();
+  int wait_ms = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().Int32Value() : 0;
+  if (wait_ms > 0) {
+    struct pollfd pfd = {fd, POLLIN, 0};
+    poll(&pfd, 1, wait_ms);
+  }
   Report r;
   ssize_t n;
   do n = recv(fd, &r, sizeof r, MSG_DONTWAIT);

@@ -1,10 +1,13 @@
-// The container init plan: everything the child needs, decided by TypeScript
-// and converted to plain memory BEFORE the fork. The child only reads it: no
-// allocation, no locks, no V8 (the parent is multi-threaded).
+// The container init plan: everything the init needs, decided by TypeScript.
+// The addon builds it from JS, encodes it (EncodePlan) and hands it to the
+// init executable (native/linux/init), which decodes it (DecodePlan) before it
+// clones the container's init: that clone is of a small single-threaded
+// process, never of Node.
 #pragma once
 
 #include <sys/types.h>
 
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -147,25 +150,30 @@ struct Plan {
   // Filled from the parent's "go" message: NUL-separated state texts for the
   // hooks (createContainer, startContainer) and the seccomp listener.
   std::vector<char> messages;
-  // Owns the bytes the pointers above point into.
-  std::vector<std::string> strings;
+  // Owns the bytes the pointers above point into (a deque: they never move).
+  std::deque<std::string> strings;
 };
+
+// The plan as bytes, and back; DecodePlan returns false on a malformed one.
+std::string EncodePlan(const Plan& plan);
+bool DecodePlan(const std::string& bytes, Plan& plan);
 
 // What the child writes on the sync socket.
 enum ReportKind : int {
   REPORT_READY = 1,   // set up, waiting for start
   REPORT_ERROR = 2,   // failed; phase/index/err say where
-  REPORT_PID = 3,     // the pid of the init forked after joining a pid namespace
+  REPORT_PID = 3,     // the pid of the next process: the init (from the launcher, index 1 if
+                      // born in its cgroup), or the one forked after joining a pid namespace
   REPORT_HOOKS = 4,   // namespaces exist: the parent runs its hooks, then says "go"
 };
 
 // Where an error happened, when it is not a step.
 enum Phase : int {
   PHASE_STEP = 1,     // index = step index
-  PHASE_SYNC,
+  PHASE_SYNC,         // the launcher could not read its plan
   PHASE_SETNS,        // index = join index
   PHASE_UNSHARE,
-  PHASE_FORK,
+  PHASE_FORK,         // index: 0 fork after joining a pid namespace, 1 clone the init
   PHASE_SETSID,
   PHASE_EXEC_LOOKUP,  // no candidate is an executable file
   PHASE_FIFO,
@@ -192,8 +200,5 @@ struct Report {
   int err;
   int pid;
 };
-
-// Runs in the cloned child; never returns.
-[[noreturn]] void RunInit(const Plan& plan, int sync_fd);
 
 }  // namespace tsrun

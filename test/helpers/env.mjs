@@ -351,6 +351,21 @@ export function spawnTsrun(args = [], opts = {}) {
   return spawnCommand(process.execPath, [TSRUN_BIN, ...args], opts)
 }
 
+/**
+ * The environment for a node process (tsrun) that prints "LOADED NEEDLE" on
+ * stderr as it exits if it has required a module whose path contains
+ * `needle`: to check what a command loads.
+ */
+export function requireProbe(t, needle) {
+  const hook = join(tempDir(t), 'require-probe.cjs')
+  writeFileSync(hook, `process.on('exit', () => {
+  if (Object.keys(require.cache).some((f) => f.includes(${JSON.stringify(needle)}))) process.stderr.write(${JSON.stringify(`LOADED ${needle}
+`)})
+})
+`)
+  return { NODE_OPTIONS: `--require ${hook}` }
+}
+
 /** `runc ...args`. */
 export function runc(args = [], opts = {}) {
   return run(which('runc') || 'runc', args, opts)

@@ -6,7 +6,8 @@
 // (reached through hostfs) holding:
 //   config   "key value" lines: moddir (host path of the UML module tree),
 //            release, hostname, share (repeatable), module (repeatable),
-//            cgroup (optional cgroup the command is moved into), timings (0/1)
+//            cgroup (optional cgroup the command is moved into), timings (0/1),
+//            systemd (1: boot systemd as PID 1, the command one of its units)
 //   argv     the command, NUL-separated
 //   env      its environment, NUL-separated KEY=VALUE
 //   cwd      its working dir
@@ -17,10 +18,19 @@
 // lower layer of an overlay whose upper is a tmpfs; the xfer dir at
 // /run/vm; then switch_root into the overlay (so pivot_root works inside).
 // Stage 2: devpts, shm, mqueue, securityfs, bpf, cgroup2 at /sys/fs/cgroup
-// (nsdelegate,memory_recursiveprot, +cpu +io +memory +pids), the module tree
+// (nsdelegate,memory_recursiveprot, +cpu +io +memory +pids; left to systemd
+// in systemd mode), the module tree
 // at /lib/modules/RELEASE, requested modules, shares, lo, hostname; then the
 // command, reaped (with every orphan) until it exits; then rc, sync, power off.
+//
+// With "systemd 1", stage 2 ends by exec'ing /lib/systemd/systemd as PID 1
+// with --unit=tsrunvm.service, a unit written to /run/systemd/system with
+// DefaultDependencies=no: systemd starts that unit and nothing else (the
+// host's enabled units are not pulled in, its generators are masked). The
+// unit runs a copy of this program with COMMAND_MODE, which forks the
+// command, waits for it, writes rc and powers off as above.
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -40,6 +50,10 @@
 #include <unistd.h>
 
 #define XFER "/run/vm"
+// systemd mode: this program's copy, its argument in the unit, and the unit.
+#define SELF_COPY "/run/tsrunvm-init"
+#define COMMAND_MODE "--command"
+#define UNIT "tsrunvm.service"
 
 static double t_start;
 static double now(void) {
@@ -152,7 +166,7 @@ static char **split0(char *buf, size_t len) {
 #define MAXLIST 64
 static char *cfg_moddir, *cfg_release, *cfg_hostname, *cfg_cgroup;
 static char *cfg_share[MAXLIST], *cfg_module[MAXLIST];
-static int n_share, n_module, cfg_timings;
+static int n_share, n_module, cfg_timings, cfg_systemd;
 
 static void read_config(const char *path) {
   char *text = read_file(path, NULL);
@@ -166,6 +180,7 @@ static void read_config(const char *path) {
     else if (!strcmp(line, "hostname")) cfg_hostname = val;
     else if (!strcmp(line, "cgroup")) cfg_cgroup = val;
     else if (!strcmp(line, "timings")) cfg_timings = atoi(val);
+    else if (!strcmp(line, "systemd")) cfg_systemd = atoi(val);
     else if (!strcmp(line, "share") && n_share < MAXLIST) cfg_share[n_share++] = val;
     else if (!strcmp(line, "module") && n_module < MAXLIST) cfg_module[n_module++] = val;
   }
@@ -303,13 +318,16 @@ static void stage2(void) {
   try_mount("securityfs", "/sys/kernel/security", "securityfs",
             MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
   try_mount("bpf", "/sys/fs/bpf", "bpf", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700");
-  do_mount("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-           "nsdelegate,memory_recursiveprot");
-  if (write_file("/sys/fs/cgroup/cgroup.subtree_control", "+cpu +io +memory +pids", 0) != 0) {
-    const char *c[] = {"+cpu", "+io", "+memory", "+pids"};
-    for (int i = 0; i < 4; i++)
-      if (write_file("/sys/fs/cgroup/cgroup.subtree_control", c[i], 0) != 0)
-        msg("warning: enabling %s in the root cgroup: %s", c[i] + 1, strerror(errno));
+  // systemd mounts its own (unified, or hybrid as the kernel command line says).
+  if (!cfg_systemd) {
+    do_mount("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+             "nsdelegate,memory_recursiveprot");
+    if (write_file("/sys/fs/cgroup/cgroup.subtree_control", "+cpu +io +memory +pids", 0) != 0) {
+      const char *c[] = {"+cpu", "+io", "+memory", "+pids"};
+      for (int i = 0; i < 4; i++)
+        if (write_file("/sys/fs/cgroup/cgroup.subtree_control", c[i], 0) != 0)
+          msg("warning: enabling %s in the root cgroup: %s", c[i] + 1, strerror(errno));
+    }
   }
   // The guest kernel's modules, where modprobe would look for them.
   snprintf(path, sizeof path, "/lib/modules/%s", cfg_release);
@@ -324,6 +342,13 @@ static void stage2(void) {
     snprintf(path, sizeof path, "/sys/fs/cgroup/%s", cfg_cgroup);
     mkdirs(path, 0755);
   }
+}
+
+static void stamp(const char *what) {
+  if (!cfg_timings) return;
+  char buf[64];
+  snprintf(buf, sizeof buf, "%s %.6f\n", what, now());
+  write_file(XFER "/timings", buf, O_APPEND | O_CREAT);
 }
 
 static void __attribute__((noreturn)) run_command(void) {
@@ -358,18 +383,104 @@ static void __attribute__((noreturn)) run_command(void) {
   if (cwd && *cwd && chdir(cwd) != 0) {
     msg("warning: chdir %s: %s (staying in /)", cwd, strerror(errno));
   }
-  if (cfg_timings) {
-    char buf[64];
-    snprintf(buf, sizeof buf, "exec %.6f\n", now());
-    write_file(XFER "/timings", buf, O_APPEND | O_CREAT);
-  }
+  stamp("exec");
   execvp(argv[0], argv);
   int code = errno == ENOENT ? 127 : 126;
   msg("%s: %s", argv[0], strerror(errno));
   _exit(code);
 }
 
-int main(void) {
+// Forks the command and reaps children (every orphan, as PID 1) until it
+// exits; then its status to rc, sync, power off.
+static void __attribute__((noreturn)) run_and_power_off(void) {
+  pid_t child = fork();
+  if (child < 0) die("fork");
+  if (child == 0) run_command();
+  int status = 0;
+  for (;;) {
+    int st;
+    pid_t p = wait(&st);
+    if (p < 0 && errno == EINTR) continue;
+    if (p < 0) die("wait");
+    if (p == child) { status = st; break; }
+  }
+  int rc = WIFEXITED(status) ? WEXITSTATUS(status)
+         : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 125;
+  stamp("exit");
+  char buf[64];
+  snprintf(buf, sizeof buf, "%d\n", rc);
+  if (write_file(XFER "/rc", buf, O_CREAT | O_TRUNC) != 0) msg("writing rc: %s", strerror(errno));
+  sync();
+  reboot(RB_POWER_OFF);
+  for (;;) pause();
+}
+
+// /proc/self/exe (in the initramfs, out of reach by path after the switch)
+// to SELF_COPY, for the unit to run.
+static void copy_self(void) {
+  size_t len;
+  char *text = read_file("/proc/self/exe", &len);
+  if (!text) die("read /proc/self/exe");
+  int fd = open(SELF_COPY, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+  if (fd < 0 || write(fd, text, len) != (ssize_t)len || close(fd) != 0) die("write " SELF_COPY);
+  free(text);
+}
+
+// Every generator (each one a process, ~20 ms here) masked by a /dev/null
+// link in /etc (the overlay's, so the guest's only): the guest's units are
+// the one below, nothing from the host's fstab, gettys or disks.
+static void mask_generators(void) {
+  const char *dirs[] = {"/usr/lib/systemd/system-generators", "/usr/local/lib/systemd/system-generators",
+                        "/etc/systemd/system-generators"};
+  const char *masks = "/etc/systemd/system-generators";
+  mkdirs(masks, 0755);
+  for (int i = 0; i < 3; i++) {
+    DIR *d = opendir(dirs[i]);
+    if (!d) continue;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+      if (e->d_name[0] == '.') continue;
+      char path[4096];
+      snprintf(path, sizeof path, "%s/%s", masks, e->d_name);
+      unlink(path);
+      if (symlink("/dev/null", path) != 0) msg("warning: masking generator %s: %s", e->d_name, strerror(errno));
+    }
+    closedir(d);
+  }
+}
+
+static const char unit_text[] =
+    "[Unit]\n"
+    "Description=run-in-vm command\n"
+    "DefaultDependencies=no\n"
+    "[Service]\n"
+    "ExecStart=" SELF_COPY " " COMMAND_MODE "\n"
+    "StandardInput=null\n"
+    "StandardOutput=file:/dev/console\n"
+    "StandardError=file:/dev/console\n";
+
+// PID 1 becomes systemd, which starts UNIT only (its default target's
+// dependencies would be the host's enabled services).
+static void __attribute__((noreturn)) boot_systemd(void) {
+  copy_self();
+  mask_generators();
+  mkdirs("/run/systemd/system", 0755);
+  if (write_file("/run/systemd/system/" UNIT, unit_text, O_CREAT | O_TRUNC) != 0) die("write the unit " UNIT);
+  stamp("systemd");
+  char *argv[] = {"/lib/systemd/systemd", "--unit=" UNIT, "--show-status=no", "--log-level=warning", NULL};
+  // An empty $container tells systemd it is not in one, whatever it finds
+  // (the host's /.dockerenv, say): it then reads the kernel command line.
+  char *envp[] = {"container=", NULL};
+  execve(argv[0], argv, envp);
+  die("exec %s", argv[0]);
+}
+
+int main(int argc, char **argv) {
+  if (argc > 1 && !strcmp(argv[1], COMMAND_MODE)) {
+    // The unit's process, under systemd: the guest is set up already.
+    read_config(XFER "/config");
+    run_and_power_off();
+  }
   t_start = now();
   // Before anything creates a device: no /sbin/hotplug fork per uevent.
   mkdir("/proc", 0755);
@@ -392,30 +503,6 @@ int main(void) {
     snprintf(buf, sizeof buf, "init %.6f\nready %.6f\n", t_start, now());
     write_file(XFER "/timings", buf, O_APPEND | O_CREAT);
   }
-
-  pid_t child = fork();
-  if (child < 0) die("fork");
-  if (child == 0) run_command();
-
-  // PID 1: reap everything until the command itself exits.
-  int status = 0;
-  for (;;) {
-    int st;
-    pid_t p = wait(&st);
-    if (p < 0 && errno == EINTR) continue;
-    if (p < 0) die("wait");
-    if (p == child) { status = st; break; }
-  }
-  int rc = WIFEXITED(status) ? WEXITSTATUS(status)
-         : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 125;
-  char buf[64];
-  if (cfg_timings) {
-    snprintf(buf, sizeof buf, "exit %.6f\n", now());
-    write_file(XFER "/timings", buf, O_APPEND | O_CREAT);
-  }
-  snprintf(buf, sizeof buf, "%d\n", rc);
-  if (write_file(XFER "/rc", buf, O_CREAT | O_TRUNC) != 0) msg("writing rc: %s", strerror(errno));
-  sync();
-  reboot(RB_POWER_OFF);
-  for (;;) pause();
+  if (cfg_systemd) boot_systemd();
+  run_and_power_off();
 }

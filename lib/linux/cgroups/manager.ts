@@ -1,6 +1,8 @@
-// One interface for every cgroup driver (v1, v2, and later systemd): the
-// lifecycle and the backend talk only to this. Which driver a host gets is
-// decided in ./index.ts from what the host mounts.
+// One interface for every cgroup driver (v1, v2, systemd): the lifecycle and
+// the backend talk only to this. Which driver a host gets is decided in
+// ./index.ts from what the host mounts and --systemd-cgroup. The systemd
+// driver talks to systemd over D-Bus, so the methods it needs that for may
+// return a promise; the fs drivers stay synchronous (callers await either).
 import type { LinuxResources } from '../../spec/types.js';
 
 /** runc's `events --stats` data (libcontainer's types.Stats, JSON names). */
@@ -26,16 +28,25 @@ export interface CgroupManager {
   readonly version: 'v1' | 'v2';
   /** Where the container's cgroup is, per hierarchy ('' for v2's unified one); kept in the state. */
   readonly paths: Record<string, string>;
+  /** The systemd unit that holds the cgroup (systemd driver); kept in the state. */
+  readonly unit?: string;
+  /**
+   * The cgroup2 directory a new process may be cloned straight into (clone3
+   * CLONE_INTO_CGROUP) in place of enter(); undefined when enter() does more
+   * (v1 hierarchies, a systemd unit still to be started).
+   */
+  readonly cloneInto: string | undefined;
   /**
    * Creates the cgroup (enabling the controllers it needs in its parents)
    * and applies the resources. Throws naming the `linux.resources` field that
-   * is wrong; leaves nothing behind when it throws.
+   * is wrong; leaves nothing behind when it throws. (systemd: checks the
+   * resources and connects; the unit is made by the first enter().)
    */
-  create(resources: LinuxResources | undefined): void;
+  create(resources: LinuxResources | undefined): void | Promise<void>;
   /** Moves a process into the cgroup (before it runs any of the user's code). */
-  enter(pid: number): void;
+  enter(pid: number): void | Promise<void>;
   /** Applies resources to a live container (`update`). */
-  update(resources: LinuxResources): void;
+  update(resources: LinuxResources): void | Promise<void>;
   freeze(): void;
   thaw(): void;
   /** True when the cgroup is frozen (state "paused"). */
@@ -48,5 +59,5 @@ export interface CgroupManager {
   /** Number of OOM kills so far (memory.events oom_kill on v2, memory.oom_control on v1). */
   oomKills(): number;
   /** Removes the cgroup; its processes must be gone. Missing cgroups are fine. */
-  destroy(): void;
+  destroy(): void | Promise<void>;
 }

@@ -47,6 +47,14 @@ const SIGKILL = 9;
  * than name=systemd are left alone, as runc does.
  */
 export function v1Paths(spec: Spec, id: string): Record<string, string> {
+  return v1PathsAt((own) => containerCgroupPath(spec, id, own));
+}
+
+/**
+ * The directory in each hierarchy the v1 driver joins, for a cgroup path
+ * chosen per hierarchy by `at` (given the runtime's own cgroup there).
+ */
+export function v1PathsAt(at: (own: string) => string): Record<string, string> {
   const host = cgroupHost();
   if (host.unified) throw new TsrunError('the cgroup v1 driver needs a v1 or hybrid host; /sys/fs/cgroup is cgroup2');
   const paths: Record<string, string> = {};
@@ -60,7 +68,7 @@ export function v1Paths(spec: Spec, id: string): Record<string, string> {
       if (!parts.some((p) => KNOWN.has(p)) && !parts.includes('name=systemd')) continue;
     }
     if (key in paths) continue; // one hierarchy mounted twice
-    paths[key] = `${h.mountpoint}${containerCgroupPath(spec, id, h.path)}`;
+    paths[key] = `${h.mountpoint}${at(h.path)}`;
   }
   return paths;
 }
@@ -71,6 +79,8 @@ export function v1Manager(paths: Record<string, string>): CgroupManager {
 
 class V1Manager implements CgroupManager {
   readonly version = 'v1' as const;
+  /** Every hierarchy is joined through its cgroup.procs. */
+  readonly cloneInto = undefined;
   readonly paths: Record<string, string>;
   /** controller -> directory ("cpu" and "cpuacct" may share one). */
   private readonly dirs = new Map<string, string>();
@@ -281,6 +291,9 @@ class V1Manager implements CgroupManager {
     // signalAllProcesses).
     const fr = this.dirs.get('freezer');
     let frozeIt = false;
+    // An empty cgroup has no one left to fork: nothing to freeze or signal
+    // (delete of a stopped container).
+    if (this.pids().length === 0) return;
     if (signal === SIGKILL && fr !== undefined && existsSync(fr)) {
       try {
         freeze(fr);

@@ -126,6 +126,10 @@ class V2Manager implements CgroupManager {
     this.paths = { '': path };
   }
 
+  get cloneInto(): string {
+    return this.path;
+  }
+
   /** The directories this manager created (for a caller that wants to keep them). */
   get createdDirs(): readonly string[] {
     return this.created;

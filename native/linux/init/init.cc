@@ -1,7 +1,6 @@
-// The container's init between clone() and execve(). It runs in a child of the
-// multi-threaded Node process, so it uses only async-signal-safe calls: raw
-// syscalls, stack buffers, and the plan that was built before the fork.
-// The order of the work follows runc's init.
+// The container's init between clone() and execve(), cloned by tsrun-init
+// (main.cc) from the plan the runtime sent. The order of the work follows
+// runc's init.
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -157,7 +156,7 @@ int SetupStdio(const Plan& plan) {
 
   // Device nodes and directories get exactly the modes the plan asks for.
   umask(0);
-  // The parent says "go" once cgroups and id maps are in place; the message
+  // The runtime says "go" once cgroups and id maps are in place; the message
   // carries the state texts for the hooks (our copy of the plan is private).
   char* messages = const_cast<char*>(plan.messages.data());
   Receive(messages, plan.messages.size() - 1);

@@ -1,15 +1,19 @@
-// Shared by the child-side files (init.cc, rootfs.cc, process.cc): code that
-// runs between clone() and execve() in a copy of the multi-threaded Node
-// process. Only async-signal-safe calls: raw syscalls and stack buffers; the
-// plan was built before the fork and is only read.
+// Shared by the files of tsrun-init (main.cc, init.cc, rootfs.cc,
+// process.cc): the container's init between clone() and execve(). It is a
+// copy of the single-threaded tsrun-init, and keeps to raw syscalls and stack
+// buffers all the same: it forks hooks and (after joining a pid namespace)
+// itself, and the plan, decoded before the clone, is only read.
 #pragma once
 
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "plan.h"
+#include "../plan.h"
 
 namespace tsrun {
+
+// Runs in the cloned init; never returns.
+[[noreturn]] void RunInit(const Plan& plan, int sync_fd);
 
 // Reports the failure (phase, index, errno) to the parent and exits.
 [[noreturn]] void Fail(int phase, int index);
@@ -38,9 +42,8 @@ struct RootState {
   }
 };
 
-// The credentials of this process only. glibc's setgroups/setres[ug]id would
-// signal every thread it believes we have (the parent's) and take locks a
-// parent thread may have held at fork time: raw syscalls instead.
+// The credentials of this process only, by raw syscalls (glibc's wrappers
+// would broadcast to every thread of the process).
 int SetIds(bool set_groups, size_t ngroups, const gid_t* groups, uid_t uid, gid_t gid);
 
 // Runs steps [from, to); returns the index of a failed step (errno set) or -1.
