@@ -14,7 +14,7 @@ import { InvalidStateError, TsrunError } from '../errors.js';
 import { native, type InitReport } from './native.js';
 import { forget, setRefs, whenReadable } from './reactor.js';
 import { prepareInit, type PreparedInit } from './plan.js';
-import { describeFailure, nextReport, spawnInit, type InitProcess } from './init.js';
+import { describeFailure, nextReport, releaseFds, spawnInit, type InitProcess } from './init.js';
 import { isAlive, procStat } from './proc.js';
 
 const FIFO = 'exec.fifo';
@@ -151,7 +151,8 @@ export const linuxBackend: Backend = {
     const receive = req.spec.process?.terminal && req.options.openConsole && !req.options.consoleSocket
       ? native.socketpair() : null;
     let init: InitProcess;
-    let prepared: PreparedInit;
+    // Assigned first thing in the try; the catch releases its fds.
+    let prepared!: PreparedInit;
     try {
       const options = { ...req.options, consoleSocketFd: receive?.[1] };
       prepared = prepareInit(req.spec, req.bundle, req.id, options, req.warn, cgroup?.paths);
@@ -160,16 +161,10 @@ export const linuxBackend: Backend = {
       native.mkfifo(join(req.stateDir, FIFO), 0o622);
       chmodSync(join(req.stateDir, FIFO), 0o622);
       await cgroup?.create(req.spec.linux?.resources);
-      // On v2 the init is cloned straight into its cgroup; elsewhere (and when
-      // systemd makes the cgroup) it is moved there before it may go on: either
-      // way before anything of the container's runs.
-      if (cgroup?.cloneInto) {
-        prepared.plan.cgroupFd = openSync(cgroup.cloneInto, constants.O_RDONLY | constants.O_DIRECTORY);
-        prepared.fds.push(prepared.plan.cgroupFd);
-      }
-      init = await spawnInit(prepared, req.stateDir, req.stateOf, (pid, inCgroup) => (inCgroup ? undefined : cgroup?.enter(pid)));
+      init = await spawnInit(prepared, req.stateDir, req.stateOf, placeInit(prepared, cgroup));
     } catch (e) {
       if (receive) native.close(receive[0]);
+      if (prepared) releaseFds(prepared);
       await cgroup?.destroy();
       throw e;
     }
@@ -283,17 +278,15 @@ export const linuxBackend: Backend = {
     const cgroup = cgroupOf(record);
     const receive = proc.terminal && options.openConsole && !options.consoleSocket ? native.socketpair() : null;
     let init: InitProcess;
-    let prepared: PreparedInit;
+    // Assigned first thing in the try; the catch releases its fds.
+    let prepared!: PreparedInit;
     try {
       prepared = prepareExec(record, proc, { ...options, consoleSocketFd: receive?.[1] }, hooks.warn);
       if (receive) prepared.fds.push(receive[1]);
-      if (cgroup?.cloneInto) {
-        prepared.plan.cgroupFd = openSync(cgroup.cloneInto, constants.O_RDONLY | constants.O_DIRECTORY);
-        prepared.fds.push(prepared.plan.cgroupFd);
-      }
-      init = await spawnInit(prepared, null, hooks.stateOf, (pid, inCgroup) => (inCgroup ? undefined : cgroup?.enter(pid)));
+      init = await spawnInit(prepared, null, hooks.stateOf, placeInit(prepared, cgroup));
     } catch (e) {
       if (receive) native.close(receive[0]);
+      if (prepared) releaseFds(prepared);
       throw e;
     }
     const console = receive ? native.recvFd(receive[0]) : null;
@@ -334,6 +327,28 @@ export const linuxBackend: Backend = {
     await runHooksWarning(record.spec, 'poststop', hooks.stateOf('stopped', 0), hooks.warn);
   },
 };
+
+/**
+ * Puts a new init in its cgroup before anything of the container's runs: by
+ * itself where the driver allows (cloned into the cgroup2 one, "0" written to
+ * the v1 tasks files, fds in the plan), else through enter() once its pid is
+ * known. Returns spawnInit's beforeGo.
+ */
+function placeInit(prepared: PreparedInit, cgroup: CgroupManager | null): (pid: number, inCgroup: boolean) => void | Promise<void> {
+  const placement = cgroup?.selfPlacement() ?? null;
+  if (placement?.cloneInto) {
+    prepared.plan.cgroupFd = openSync(placement.cloneInto, constants.O_RDONLY | constants.O_DIRECTORY);
+    prepared.fds.push(prepared.plan.cgroupFd);
+  }
+  if (placement?.tasks.length) {
+    prepared.cgroupTasks = placement.tasks;
+    prepared.plan.cgroupTaskFds = placement.tasks.map((file) => openSync(file, constants.O_WRONLY));
+    prepared.fds.push(...prepared.plan.cgroupTaskFds);
+  }
+  // Without clone3's CLONE_INTO_CGROUP (before Linux 5.7) the init was born
+  // outside: enter() moves it (into every hierarchy; joining twice is harmless).
+  return (pid, inCgroup) => (placement && (inCgroup || !placement.cloneInto) ? undefined : cgroup?.enter(pid));
+}
 
 function cgroupOf(record: StateRecord): CgroupManager | null {
   return record.cgroup ? loadCgroupManager(record.cgroup) : null;

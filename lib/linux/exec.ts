@@ -57,6 +57,7 @@ export function prepareExec(
       rootfs: '/',
       cloneFlags: 0,
       cgroupFd: -1,
+      cgroupTaskFds: [],
       unshareFlags: 0,
       joins: namespaces.joins.map(({ fd, nstype }) => ({ fd, nstype })),
       // In the container's pid namespace only once forked after setns.

@@ -92,6 +92,8 @@ export function describeFailure(prepared: PreparedInit, r: InitReport): string {
       return `wait for start: ${err}`;
     case K.PHASE_EXEC:
       return `exec ${plan.args[0]}: ${err}`;
+    case K.PHASE_CGROUP:
+      return `cgroup: join ${prepared.cgroupTasks?.[r.index] ?? 'a v1 hierarchy'}: ${err}`;
     case K.PHASE_FORK:
       return `${r.index === 1 ? 'clone the container init' : 'fork into the joined pid namespace'}: ${err}`;
     default:
@@ -117,6 +119,12 @@ function goMessage(prepared: PreparedInit, stateOf: StateOf, pid: number): strin
   const message = texts.join('\0');
   if (Buffer.byteLength(message) >= plan.messageSize) throw new TsrunError('container state too large for the init');
   return message;
+}
+
+/** Closes this process's copies of the fds the plan refers to (again: a no-op). */
+export function releaseFds(prepared: PreparedInit): void {
+  closeJoins(prepared.namespaces);
+  for (const fd of prepared.fds.splice(0)) native.close(fd);
 }
 
 /** Kills an init that will not be used and reaps it. */
@@ -148,8 +156,7 @@ export async function spawnInit(
     child = native.spawn({ ...plan, stateDirFd: dirFd });
   } finally {
     if (dirFd >= 0) closeSync(dirFd);
-    closeJoins(namespaces);
-    for (const fd of prepared.fds) native.close(fd);
+    releaseFds(prepared);
   }
   let pid = child.pid;
   let pidfd = native.pidfdOpen(pid);

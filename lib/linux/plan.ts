@@ -24,6 +24,8 @@ export interface InitPlan {
   cloneFlags: number;
   /** A v2 cgroup directory to clone the init into (-1: none). */
   cgroupFd: number;
+  /** v1 `tasks` files the init writes "0" to, moving itself into its cgroups. */
+  cgroupTaskFds: number[];
   unshareFlags: number;
   joins: { fd: number; nstype: number }[];
   joinPid: boolean;
@@ -67,6 +69,8 @@ export interface PreparedInit {
   listenerMetadata?: string;
   /** fds of this process the plan refers to, closed once the init has them. */
   fds: number[];
+  /** The files behind plan.cgroupTaskFds, for errors. */
+  cgroupTasks?: string[];
 }
 
 /** Options only the Linux backend understands. */
@@ -238,6 +242,7 @@ export function prepareInit(
       rootfs,
       cloneFlags: ns.cloneFlags,
       cgroupFd: -1,
+      cgroupTaskFds: [],
       unshareFlags: ns.unshareFlags,
       joins: ns.joins.map(({ fd, nstype }) => ({ fd, nstype })),
       joinPid: ns.joinPid,

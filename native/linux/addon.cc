@@ -90,6 +90,8 @@ void PlanFromJs(const Napi::Object& js, Plan& plan) {
   plan.rootfs = Keep(plan, js.Get("rootfs"));
   plan.clone_flags = static_cast<int>(Int(js, "cloneFlags"));
   plan.cgroup_fd = static_cast<int>(Int(js, "cgroupFd", -1));
+  Napi::Array tasks = js.Get("cgroupTaskFds").As<Napi::Array>();
+  for (uint32_t i = 0; i < tasks.Length(); i++) plan.cgroup_task_fds.push_back(tasks.Get(i).As<Napi::Number>().Int32Value());
   plan.unshare_flags = static_cast<int>(Int(js, "unshareFlags"));
   plan.join_pid = js.Get("joinPid").ToBoolean();
   plan.userns = js.Get("userns").ToBoolean();
@@ -200,6 +202,7 @@ std::vector<int> PlanFds(const Plan& plan) {
   std::vector<int> fds(plan.stdio, plan.stdio + 3);
   for (int fd = 3; fd < 3 + plan.preserve_fds; fd++) fds.push_back(fd);
   for (const JoinNamespace& j : plan.joins) fds.push_back(j.fd);
+  fds.insert(fds.end(), plan.cgroup_task_fds.begin(), plan.cgroup_task_fds.end());
   for (const Step& s : plan.steps) fds.push_back(s.tree_fd);
   fds.insert(fds.end(), {plan.cgroup_fd, plan.state_dir_fd, plan.seccomp_listener_fd, plan.console_socket_fd});
   return fds;
@@ -594,6 +597,7 @@ Napi::Object Constants(Napi::Env env) {
   C(PHASE_STDIO); C(PHASE_EXEC); C(PHASE_RLIMIT); C(PHASE_PERSONALITY);
   C(PHASE_IOPRIO); C(PHASE_SCHEDULER); C(PHASE_NNP);
   C(PHASE_CAPS); C(PHASE_SECCOMP); C(PHASE_TERMINAL); C(PHASE_HOOK_CREATE); C(PHASE_HOOK_START);
+  C(PHASE_CGROUP);
   C(SECCOMP_FILTER_FLAG_TSYNC); C(SECCOMP_FILTER_FLAG_LOG); C(SECCOMP_FILTER_FLAG_SPEC_ALLOW);
   C(SECCOMP_FILTER_FLAG_NEW_LISTENER);
 #undef C

@@ -129,6 +129,8 @@ void Fields(IO& io, Plan& p) {
   io.Str(p.rootfs);
   io.Num(p.clone_flags);
   io.Num(p.cgroup_fd);
+  io.Count(p.cgroup_task_fds);
+  for (int& fd : p.cgroup_task_fds) io.Num(fd);
   io.Num(p.unshare_flags);
   io.Num(p.userns);
   io.Count(p.joins);

@@ -98,6 +98,7 @@ struct Plan {
   const char* rootfs = nullptr;        // host path of the root filesystem
   int clone_flags = 0;                 // CLONE_NEW* created by clone()
   int cgroup_fd = -1;                  // v2: clone3 straight into this cgroup (no cgroup.procs write)
+  std::vector<int> cgroup_task_fds;    // v1 `tasks` files: the init writes "0" to each (moves itself)
   int unshare_flags = 0;               // created after "go": cgroup, time
   bool userns = false;                 // in a user namespace: become its root first
   std::vector<JoinNamespace> joins;    // opened before the fork
@@ -191,6 +192,7 @@ enum Phase : int {
   PHASE_TERMINAL,     // index: 0 open pty, 1 console, 2 send, 3 stdio
   PHASE_HOOK_CREATE,  // index = hook index
   PHASE_HOOK_START,   // index = hook index
+  PHASE_CGROUP,       // index = cgroup_task_fds index
 };
 
 struct Report {

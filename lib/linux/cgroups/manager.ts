@@ -23,6 +23,21 @@ export interface CgroupStats {
   hugetlb?: Record<string, { usage?: number; max?: number; failcnt: number }>;
 }
 
+/**
+ * A cgroup a new process joins by itself, before it runs anything of the
+ * container's, without the runtime writing its pid to cgroup.procs (which
+ * waits for an RCU grace period, ~10 ms on an idle host).
+ */
+export interface SelfPlacement {
+  /** The cgroup2 directory to clone it straight into (clone3 CLONE_INTO_CGROUP). */
+  cloneInto?: string;
+  /**
+   * v1 `tasks` files it writes "0" to: a single-threaded process moving
+   * itself takes no global lock.
+   */
+  tasks: string[];
+}
+
 export interface CgroupManager {
   /** 'v1' | 'v2': what the container's cgroup is. */
   readonly version: 'v1' | 'v2';
@@ -31,11 +46,10 @@ export interface CgroupManager {
   /** The systemd unit that holds the cgroup (systemd driver); kept in the state. */
   readonly unit?: string;
   /**
-   * The cgroup2 directory a new process may be cloned straight into (clone3
-   * CLONE_INTO_CGROUP) in place of enter(); undefined when enter() does more
-   * (v1 hierarchies, a systemd unit still to be started).
+   * How a new process can join the cgroup by itself, in place of enter():
+   * null when it cannot (a systemd unit still to be started).
    */
-  readonly cloneInto: string | undefined;
+  selfPlacement(): SelfPlacement | null;
   /**
    * Creates the cgroup (enabling the controllers it needs in its parents)
    * and applies the resources. Throws naming the `linux.resources` field that

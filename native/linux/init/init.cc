@@ -160,6 +160,13 @@ int SetupStdio(const Plan& plan) {
   // carries the state texts for the hooks (our copy of the plan is private).
   char* messages = const_cast<char*>(plan.messages.data());
   Receive(messages, plan.messages.size() - 1);
+  // Into the v1 hierarchies, by ourselves: a single-threaded process that
+  // moves itself ("0" in tasks) takes no global lock, where the runtime
+  // writing our pid to cgroup.procs waits for an RCU grace period (~10 ms).
+  for (size_t i = 0; i < plan.cgroup_task_fds.size(); i++) {
+    if (WriteAll(plan.cgroup_task_fds[i], "0") != 0) Fail(PHASE_CGROUP, static_cast<int>(i));
+    close(plan.cgroup_task_fds[i]);
+  }
   // From here no other process may ptrace us or open /proc/<pid>/exe before
   // execve. (Until "go" an unprivileged parent must write our id maps.)
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);

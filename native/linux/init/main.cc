@@ -55,7 +55,8 @@ long CloneInit(const tsrun::Plan& plan, bool& into_cgroup) {
   if (plan.cgroup_fd >= 0) {
     struct clone_args args = {};
     args.flags = flags | CLONE_INTO_CGROUP;
-    args.exit_signal = SIGCHLD;
+    // With CLONE_PARENT the exit signal is ours (SIGCHLD): clone3 refuses another.
+    args.exit_signal = 0;
     args.cgroup = static_cast<__u64>(plan.cgroup_fd);
     long pid = syscall(SYS_clone3, &args, sizeof args);
     if (pid >= 0) {

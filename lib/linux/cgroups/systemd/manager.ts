@@ -12,7 +12,7 @@ import type { LinuxResources } from '../../../spec/types.js';
 import { TsrunError } from '../../../errors.js';
 import { SpecError } from '../../../spec/errors.js';
 import { CGROUP_ROOT, cgroupHost } from '../host.js';
-import type { CgroupManager, CgroupStats } from '../manager.js';
+import type { CgroupManager, CgroupStats, SelfPlacement } from '../manager.js';
 import { v1Manager, v1PathsAt } from '../v1/manager.js';
 import { v2Manager } from '../v2/manager.js';
 import { SystemdBus, type Property } from './bus.js';
@@ -45,8 +45,9 @@ class SystemdManager implements CgroupManager {
     private readonly unitProperties: Property[] = [],
   ) {}
 
-  get cloneInto(): string | undefined {
-    return this.pending ? undefined : this.fs.cloneInto;
+  selfPlacement(): SelfPlacement | null {
+    // A new unit is made around the init (PIDs): enter() does that.
+    return this.pending ? null : this.fs.selfPlacement();
   }
 
   private isScope(): boolean {

@@ -15,7 +15,7 @@ import { dirname } from 'node:path';
 import type { LinuxResources, Spec } from '../../../spec/types.js';
 import { SpecError } from '../../../spec/errors.js';
 import { TsrunError } from '../../../errors.js';
-import type { CgroupManager, CgroupStats } from '../manager.js';
+import type { CgroupManager, CgroupStats, SelfPlacement } from '../manager.js';
 import { cgroupHost } from '../host.js';
 import { containerCgroupPath } from '../path.js';
 import { errnoOf, readIfExists, reason, sleepSync, writeRaw } from './util.js';
@@ -79,8 +79,6 @@ export function v1Manager(paths: Record<string, string>): CgroupManager {
 
 class V1Manager implements CgroupManager {
   readonly version = 'v1' as const;
-  /** Every hierarchy is joined through its cgroup.procs. */
-  readonly cloneInto = undefined;
   readonly paths: Record<string, string>;
   /** controller -> directory ("cpu" and "cpuacct" may share one). */
   private readonly dirs = new Map<string, string>();
@@ -203,6 +201,14 @@ class V1Manager implements CgroupManager {
       if (e instanceof SpecError) throw e;
       throw new SpecError('linux.resources', `cannot set up the container's cgroups: ${reason(e)}`);
     }
+  }
+
+  /** Each v1 hierarchy through its tasks file; a hybrid host's cgroup2 one by clone3. */
+  selfPlacement(): SelfPlacement {
+    return {
+      cloneInto: this.unified,
+      tasks: this.all.filter((dir) => dir !== this.unified).map((dir) => `${dir}/tasks`),
+    };
   }
 
   enter(pid: number): void {

@@ -9,7 +9,7 @@ import { posix } from 'node:path';
 import { TsrunError } from '../../../errors.js';
 import { SpecError } from '../../../spec/errors.js';
 import type { LinuxResources, Spec } from '../../../spec/types.js';
-import type { CgroupManager, CgroupStats } from '../manager.js';
+import type { CgroupManager, CgroupStats, SelfPlacement } from '../manager.js';
 import { containerCgroupPath } from '../path.js';
 import type { ApplyContext, V2Controller } from './controller.js';
 import { cpu } from './cpu.js';
@@ -126,8 +126,8 @@ class V2Manager implements CgroupManager {
     this.paths = { '': path };
   }
 
-  get cloneInto(): string {
-    return this.path;
+  selfPlacement(): SelfPlacement {
+    return { cloneInto: this.path, tasks: [] };
   }
 
   /** The directories this manager created (for a caller that wants to keep them). */
