@@ -342,8 +342,11 @@ function placeInit(prepared: PreparedInit, cgroup: CgroupManager | null): (pid: 
   }
   if (placement?.tasks.length) {
     prepared.cgroupTasks = placement.tasks;
-    prepared.plan.cgroupTaskFds = placement.tasks.map((file) => openSync(file, constants.O_WRONLY));
-    prepared.fds.push(...prepared.plan.cgroupTaskFds);
+    for (const file of placement.tasks) {
+      const fd = openSync(file, constants.O_WRONLY);
+      prepared.fds.push(fd);
+      prepared.plan.cgroupTaskFds.push(fd);
+    }
   }
   // Without clone3's CLONE_INTO_CGROUP (before Linux 5.7) the init was born
   // outside: enter() moves it (into every hierarchy; joining twice is harmless).

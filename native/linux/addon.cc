@@ -1,6 +1,6 @@
 // Node-API surface of the Linux backend: the syscalls TypeScript cannot make.
 // Policy (what to mount, which namespaces, which fds) is decided in lib/linux;
-// this file converts it to plain memory and runs it.
+// this file converts it to plain memory and hands it to tsrun-init (spawn).
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
@@ -245,7 +245,7 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   }
   int plan_fd = PlanMemfd(plan);
   if (plan_fd < 0) {
-    ErrnoError(env, "memfd_create", errno).ThrowAsJavaScriptException();
+    ErrnoError(env, "write the plan to a memfd", errno).ThrowAsJavaScriptException();
     return env.Undefined();
   }
   int sv[2];

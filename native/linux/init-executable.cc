@@ -1,6 +1,8 @@
 // tsrun-init travels inside the addon (so a prebuilt addon is one file) and
 // runs from a memfd sealed against writes: a container that reopens its
-// init's /proc/self/exe finds nothing it can change (CVE-2019-5736).
+// init's /proc/self/exe finds nothing it can change (CVE-2019-5736). Where
+// the host forbids executing memfds (vm.memfd_noexec=2), spawning fails with
+// an error that says so (EACCES from "spawn tsrun-init").
 #include "init-executable.h"
 
 #include <errno.h>

@@ -15,6 +15,7 @@
 #include <linux/sched.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -71,6 +72,8 @@ long CloneInit(const tsrun::Plan& plan, bool& into_cgroup) {
 
 int main(int argc, char** argv) {
   if (argc != 3) return 2;
+  // Run from /proc/self/fd/N, we would be called "N" in ps.
+  prctl(PR_SET_NAME, "tsrun-init", 0, 0, 0);
   int plan_fd = atoi(argv[1]);
   int sync = atoi(argv[2]);
   // Kept by the init until its execve: EOF there tells the runtime it happened.
