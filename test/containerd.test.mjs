@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path'
 import { cgroupsMatching, run, which } from './helpers/env.mjs'
 import {
-  callShape, cgroupHierarchies, engineDir, engineSkipReason, imageRootfs, makeWrapper, mountPointsUnder,
+  callShape, cgroupHierarchies, engineDir, engineSkipReason, imageRootfs, leftovers, makeWrapper,
   runInTerminal, runtimeNames, scenario, sleep, splitCall, startDaemon, stopDaemon, tarDir, waitFor, cgroupFile, runInARow } from './engines/fixtures/engines.mjs'
 
 t.setTimeout(300_000)
@@ -148,31 +148,26 @@ async function main() {
     await ctr(['containers', 'delete', id], { timeout: 20_000 })
   }
 
-  /**
-   * Registers ids for removal at the end of subtest t (also on failure) and
-   * returns check(): what is left after removing them: containers, new mounts
-   * under our dir, files in the runtime's root, cgroups of our namespace.
-   */
-  function tracked(t, rt, ids = []) {
-    const mountsBefore = new Set(mountPointsUnder(D))
-    t.teardown(async () => { for (const id of ids) await remove(id) })
-    const check = async () => {
-      for (const id of ids) await remove(id)
-      const left = []
-      const cs = await ctr(['containers', 'list', '--quiet'])
-      for (const id of cs.stdout.split('\n')) if (id && ids.includes(id)) left.push(`container: ${id}`)
-      for (const m of mountPointsUnder(D)) if (!mountsBefore.has(m)) left.push(`mount: ${m}`)
-      const stateRoot = join(D, 'runc-root', rt.name, NS)
-      if (existsSync(stateRoot)) for (const e of readdirSync(stateRoot)) left.push(`state: ${join(stateRoot, e)}`)
-      for (const c of cgroupsMatching(ids.map((id) => `${NS}/${id}`))) left.push(`cgroup: ${c}`)
-      for (const h of cgroupHierarchies()) {
-        const d = join(h, NS)
-        if (existsSync(d)) for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) left.push(`cgroup: ${join(d, e.name)}`)
-      }
-      return left
-    }
-    check.add = (id) => ids.push(id)
-    return check
+  /** Removal at the end of t, and check(): what is left (containers, mounts, state, our namespace's cgroups). */
+  function tracked(t, rt) {
+    return leftovers(t, {
+      dir: D,
+      remove: async (ids) => {
+        for (const id of ids) await remove(id)
+      },
+      listNames: async () => (await ctr(['containers', 'list', '--quiet'])).stdout.split('\n'),
+      more: (ids) => {
+        const left = []
+        const stateRoot = join(D, 'runc-root', rt.name, NS)
+        if (existsSync(stateRoot)) for (const e of readdirSync(stateRoot)) left.push(`state: ${join(stateRoot, e)}`)
+        for (const c of cgroupsMatching(ids.map((id) => `${NS}/${id}`))) left.push(`cgroup: ${c}`)
+        for (const h of cgroupHierarchies()) {
+          const d = join(h, NS)
+          if (existsSync(d)) for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) left.push(`cgroup: ${join(d, e.name)}`)
+        }
+        return left
+      },
+    })
   }
 
   const LOOP = 'trap "echo got USR1 >> /data/signals" USR1; trap "exit 3" TERM; while :; do sleep 0.1; done'

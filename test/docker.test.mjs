@@ -19,8 +19,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path'
 import { cgroupsMatching, run, which } from './helpers/env.mjs'
 import {
-  callShape, cgroupHierarchies, engineDir, engineSkipReason, imageRootfs, makeWrapper, mountPointsUnder,
-  runtimeNames, scenario, splitCall, startDaemon, stopDaemon, tarDir, waitFor, cgroupFile, runInARow } from './engines/fixtures/engines.mjs'
+  callShape, cgroupHierarchies, createdIds, engineDir, engineSkipReason, imageRootfs, leftovers, makeWrapper,
+  runtimeNames, scenario, SIGNAL_LOOP, splitCall, startDaemon, stopDaemon, tarDir, waitFor, cgroupFile, runInARow } from './engines/fixtures/engines.mjs'
 
 t.setTimeout(300_000)
 
@@ -122,41 +122,27 @@ async function main() {
     return { status, exitCode: Number(exitCode), id }
   }
 
-  /** Full ids of the containers created with rt since mark. */
-  function createdIds(rt, mark) {
-    return rt.callsSince(mark).map((c) => splitCall(c.argv)).filter((c) => c.command === 'create')
-      .map((c) => c.args[c.args.length - 1])
-  }
-
   /** Removal at the end of t, and check(): what is left (containers, mounts, state, cgroups). */
-  function tracked(t, rt, names = []) {
+  function tracked(t, rt) {
     const mark = rt.mark()
-    const mountsBefore = new Set(mountPointsUnder(D))
-    const remove = async () => {
-      if (names.length) await docker(['rm', '--force', ...names], { timeout: 60_000 })
-    }
-    t.teardown(remove)
-    const check = async () => {
-      await remove()
-      const left = []
-      const ps = await docker(['ps', '--all', '--format', '{{.Names}}'])
-      for (const n of ps.stdout.split('\n')) if (n && names.includes(n)) left.push(`container: ${n}`)
-      const ids = createdIds(rt, mark)
-      for (const m of mountPointsUnder(D)) if (!mountsBefore.has(m)) left.push(`mount: ${m}`)
-      for (const id of ids) if (existsSync(join(STATE_ROOT, id))) left.push(`state: ${join(STATE_ROOT, id)}`)
-      for (const c of cgroupsMatching(ids)) left.push(`cgroup: ${c}`)
-      return left
-    }
-    check.add = (n) => names.push(n)
-    return check
+    return leftovers(t, {
+      dir: D,
+      remove: (names) => docker(['rm', '--force', ...names], { timeout: 60_000 }),
+      listNames: async () => (await docker(['ps', '--all', '--format', '{{.Names}}'])).stdout.split('\n'),
+      more: () => {
+        const ids = createdIds(rt, mark)
+        return [
+          ...ids.filter((id) => existsSync(join(STATE_ROOT, id))).map((id) => `state: ${join(STATE_ROOT, id)}`),
+          ...cgroupsMatching(ids).map((c) => `cgroup: ${c}`),
+        ]
+      },
+    })
   }
-
-  const LOOP = 'trap "echo got USR1" USR1; trap "exit 0" TERM; while :; do sleep 0.1; done'
 
   async function startDetached(t, rt, check, extra = []) {
     const name = newName(rt, 'd')
     check.add(name)
-    const r = await docker(['run', '-d', '--name', name, ...RUN_ARGS(rt), ...extra, IMAGE, 'sh', '-c', LOOP])
+    const r = await docker(['run', '-d', '--name', name, ...RUN_ARGS(rt), ...extra, IMAGE, 'sh', '-c', SIGNAL_LOOP])
     t.equal(r.code, 0, `docker run -d${r.code ? `: ${r.stderr}` : ''}`)
     return name
   }

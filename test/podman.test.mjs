@@ -25,8 +25,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { cgroupsMatching, run, which } from './helpers/env.mjs'
 import {
-  callShape, cgroupHierarchies, engineDir, engineSkipReason, imageRootfs, makeWrapper,
-  mountPointsUnder, runInTerminal, runtimeNames, scenario, splitCall, stateDirsLeft, tarDir, waitFor, cgroupFile, runInARow } from './engines/fixtures/engines.mjs'
+  callShape, createdIds, engineDir, engineSkipReason, imageRootfs, leftovers, makeWrapper,
+  runInTerminal, runtimeNames, scenario, SIGNAL_LOOP, splitCall, stateDirsLeft, tarDir, waitFor, cgroupFile, runInARow } from './engines/fixtures/engines.mjs'
 
 t.setTimeout(300_000)
 
@@ -124,14 +124,6 @@ async function main() {
 
   // ---------------------------------------------------------------- helpers
 
-  /** Full ids of the containers created with rt since mark (from the call log). */
-  function createdIds(rt, mark) {
-    return rt.callsSince(mark)
-      .map((c) => splitCall(c.argv))
-      .filter((c) => c.command === 'create')
-      .map((c) => c.args[c.args.length - 1])
-  }
-
   /** State of a container: { status, exitCode, id } or null. */
   async function inspect(rt, name) {
     const r = await podman(rt, ['inspect', '--format', '{{.State.Status}} {{.State.ExitCode}} {{.Id}}', name])
@@ -140,42 +132,25 @@ async function main() {
     return { status, exitCode: Number(exitCode), id }
   }
 
-  /**
-   * Registers names for removal at the end of subtest t (also on failure), and
-   * returns check(): what the scenario left behind (containers still known to
-   * podman, new mounts under our dir, runtime state dirs and cgroups of the
-   * containers created since), after removing the names.
-   */
-  function tracked(t, rt, names = []) {
+  /** Removal at the end of t, and check(): what is left (containers, mounts, state, cgroups). */
+  function tracked(t, rt) {
     const mark = rt.mark()
-    const mountsBefore = mountPointsUnder(D)
-    const remove = async () => {
-      if (names.length) await podman(rt, ['rm', '--force', '--time', '0', ...names], { timeout: 60_000 })
-    }
-    t.teardown(remove)
-    const check = async () => {
-      await remove()
-      const left = []
-      const ps = await podman(rt, ['ps', '--all', '--format', '{{.Names}}'])
-      for (const n of ps.stdout.split('\n')) if (n && names.includes(n)) left.push(`container: ${n}`)
-      const ids = createdIds(rt, mark)
-      const before = new Set(mountsBefore)
-      for (const m of mountPointsUnder(D)) if (!before.has(m)) left.push(`mount: ${m}`)
-      left.push(...stateDirsLeft(rt, ids))
-      for (const c of cgroupsMatching(ids)) left.push(`cgroup: ${c}`)
-      return left
-    }
-    check.add = (n) => names.push(n)
-    return check
+    return leftovers(t, {
+      dir: D,
+      remove: (names) => podman(rt, ['rm', '--force', '--time', '0', ...names], { timeout: 60_000 }),
+      listNames: async () => (await podman(rt, ['ps', '--all', '--format', '{{.Names}}'])).stdout.split('\n'),
+      more: () => {
+        const ids = createdIds(rt, mark)
+        return [...stateDirsLeft(rt, ids), ...cgroupsMatching(ids).map((c) => `cgroup: ${c}`)]
+      },
+    })
   }
 
-  const LOOP = 'trap "echo got USR1" USR1; trap "exit 0" TERM; while :; do sleep 0.1; done'
-
-  /** Starts a detached container running LOOP: its name (after checks). */
+  /** Starts a detached container running SIGNAL_LOOP: its name (after checks). */
   async function startDetached(t, rt, check, extra = []) {
     const name = newName(rt, 'd')
     check.add(name)
-    const r = await podman(rt, ['run', '-d', '--name', name, ...RUN_ARGS, ...extra, IMAGE, 'sh', '-c', LOOP])
+    const r = await podman(rt, ['run', '-d', '--name', name, ...RUN_ARGS, ...extra, IMAGE, 'sh', '-c', SIGNAL_LOOP])
     t.equal(r.code, 0, `podman run -d exits 0${r.code ? `: ${r.stderr}` : ''}`)
     t.match(r.stdout.trim(), /^[0-9a-f]{64}$/, 'prints the container id')
     return name
@@ -222,7 +197,7 @@ async function main() {
     t.match(r.stdout, /\/dev\/pts\/\d+\r*\n/, 'run -t: the process has a terminal')
     t.match(r.stdout, /stdin-is-a-tty/, 'run -t: stdin is the terminal')
     t.equal(r.code, 0, `run -t: exit code 0${r.code ? `: ${r.stdout}${r.stderr}` : ''}`)
-    const d = await podman(rt, ['run', '-d', '--name', name, ...RUN_ARGS, IMAGE, 'sh', '-c', LOOP])
+    const d = await podman(rt, ['run', '-d', '--name', name, ...RUN_ARGS, IMAGE, 'sh', '-c', SIGNAL_LOOP])
     t.equal(d.code, 0, `run -d${d.code ? `: ${d.stderr}` : ''}`)
     r = await runInTerminal(PODMAN, [...globalArgs(), '--runtime', rt.podmanName, 'exec', '-t', name, 'tty'],
       { env: ENV, timeout: 60_000 })
