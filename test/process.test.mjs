@@ -128,6 +128,16 @@ t.test('a user without additionalGids has no supplementary groups (not the runti
   t.same(await check(), [])
 })
 
+t.test('signals: none blocked or ignored in the container (Node ignores SIGPIPE), as runc', async (t) => {
+  if (!needsRoot(t)) return
+  const { ts, rc, check } = await runBoth(t, { args: ['grep', '-E', '^Sig(Blk|Ign):', '/proc/self/status'] })
+  t.equal(ts.code, 0, ts.stderr)
+  const fields = statusFields(ts.stdout, ['SigBlk', 'SigIgn'])
+  t.same(fields, { SigBlk: '0000000000000000', SigIgn: '0000000000000000' }, 'no signal blocked or ignored')
+  if (rc) t.same(fields, statusFields(rc.stdout, ['SigBlk', 'SigIgn']), 'same as runc')
+  t.same(await check(), [])
+})
+
 t.test('process.env and process.cwd', async (t) => {
   if (!needsRoot(t)) return
   const { ts, rc, check } = await runBoth(t, {

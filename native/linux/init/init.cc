@@ -143,12 +143,14 @@ int SetupStdio(const Plan& plan) {
 [[noreturn]] void RunInit(const Plan& plan, int sync_fd) {
   g_sync = sync_fd;
 
-  // Node's handlers must never run here, and the program gets the default
-  // dispositions (Node ignores SIGPIPE; a container must not).
-  struct sigaction dfl = {};
-  dfl.sa_handler = SIG_DFL;
+  // Every signal was blocked since the spawn. The program gets the default
+  // dispositions: posix_spawn reset Node's (Node ignores SIGPIPE; a container
+  // must not) but leaves glibc's two internal signals (32, 33) ignored, and
+  // glibc's sigaction() refuses to touch those: the raw call. A zeroed
+  // struct is SIG_DFL, no flags, empty mask, whatever the arch's layout.
+  const unsigned long dfl[4] = {};
   for (int sig = 1; sig < NSIG; sig++) {
-    if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &dfl, nullptr);
+    if (sig != SIGKILL && sig != SIGSTOP) syscall(SYS_rt_sigaction, sig, dfl, nullptr, NSIG / 8);
   }
   sigset_t none;
   sigemptyset(&none);
