@@ -108,3 +108,33 @@ t.test('bad resources: an error naming the field and no cgroup left', async (t) 
     t.same(await check(), [])
   }
 })
+
+t.test('the init places itself in its cgroups (no cgroup.procs write by the runtime); --debug and onDebug say so', async (t) => {
+  if (!needsRoot(t)) return
+  // A cgroup.procs write by the runtime waits for an RCU grace period; the
+  // init joins by itself (clone3 into cgroup2, "0" into the v1 tasks files).
+  const root = stateRoot(t)
+  const dir = bundle(t, { args: ['cat', '/proc/self/cgroup'] })
+  const id = uniqueId('cg-place')
+  const check = cleanup(t, { root, id, bundle: dir })
+  const r = await tsrun(['--debug', '--root', root, 'run', '--bundle', dir, id])
+  t.equal(r.code, 0, r.stderr)
+  t.match(r.stderr, /level=debug msg="process \d+ placed itself in its cgroup/, '--debug: the init placed itself')
+  t.notMatch(r.stderr, /moving process \d+ into its cgroup/, 'the runtime did not move it')
+  for (const line of r.stdout.trim().split('\n')) {
+    // Without a cgroup namespace every hierarchy shows the container's own cgroup.
+    t.match(line, new RegExp(`/${id}$`), `in its cgroup: ${line}`)
+  }
+  t.same(await check(), [])
+
+  const messages = []
+  const rt = new Runtime({ root, onDebug: (m) => messages.push(m) })
+  const id2 = uniqueId('cg-place-lib')
+  const check2 = cleanup(t, { root, id: id2, bundle: dir })
+  const c = await rt.create(id2, dir)
+  t.match(messages.join('\n'), /process \d+ placed itself in its cgroup/, 'onDebug: the same')
+  await c.start()
+  await c.wait()
+  await c.delete()
+  t.same(await check2(), [])
+})

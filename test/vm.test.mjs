@@ -163,7 +163,7 @@ if (skipReason) {
       'set -e',
       'node scripts/make-bundle.mjs /tmp/vm-bundle -- sh -c "id; cat /proc/self/cgroup; cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max" >/dev/null',
       `node -e "const f=require('fs'),p='/tmp/vm-bundle/config.json',c=JSON.parse(f.readFileSync(p));c.linux.resources.memory={limit:33554432};c.linux.resources.pids={limit:30};f.writeFileSync(p,JSON.stringify(c))"`,
-      'node bin/tsrun --root /tmp/vm-state run --bundle /tmp/vm-bundle vm-e2e',
+      'node bin/tsrun --debug --root /tmp/vm-state run --bundle /tmp/vm-bundle vm-e2e',
       'test -e /sys/fs/cgroup/vm-e2e && echo cgroup-left || echo cgroup-removed',
     ].join('\n')
     const r = await vm(['--timeout', '300', '--', 'sh', '-c', script], { cwd: REPO })
@@ -175,5 +175,7 @@ if (skipReason) {
     t.same(cg, ['0::/'], 'its own cgroup, the root of its cgroup namespace')
     t.match(r.stdout, /^33554432\n30\n/m, 'memory.max and pids.max are the config\'s')
     t.match(r.stdout, /cgroup-removed/, 'delete removed the cgroup')
+    t.match(r.stderr, /level=debug msg="process \d+ placed itself in its cgroup \(born in the cgroup2 one\)"/,
+      'the init was cloned into its cgroup (clone3 CLONE_INTO_CGROUP), not moved there')
   })
 }

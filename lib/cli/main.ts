@@ -73,7 +73,7 @@ async function main(argv: string[]): Promise<number> {
     ...(o.log !== undefined ? { log: o.log } : {}),
     logFormat: format,
     debug: o.debug ?? false,
-    runtime: { root, onWarning: log.warn, systemdCgroup: o['systemd-cgroup'] ?? false },
+    runtime: { root, onWarning: log.warn, onDebug: log.debug, systemdCgroup: o['systemd-cgroup'] ?? false },
   };
   return (await cmd.run(values, positionals, g)) ?? 0;
 }

@@ -33,9 +33,10 @@ export interface CreatedInit {
   ownPidNamespace: boolean;
 }
 
-/** What operations need from the container layer: warnings and the OCI state hooks get. */
+/** What operations need from the container layer: warnings, debug messages and the OCI state hooks get. */
 export interface HookContext {
   warn(message: string): void;
+  debug(message: string): void;
   stateOf(status: ContainerStatus, pid: number): SpecState;
 }
 

@@ -15,6 +15,7 @@ export interface RuntimeContext {
   store: StateStore;
   backend(): Promise<Backend>;
   warn(message: string): void;
+  debug(message: string): void;
   systemdCgroup: boolean;
 }
 
@@ -89,7 +90,7 @@ export class Container extends EventEmitter {
   }
 
   private get hooks(): HookContext {
-    return { warn: this.ctx.warn, stateOf: (status, pid) => specState(this.record, status, pid) };
+    return { warn: this.ctx.warn, debug: this.ctx.debug, stateOf: (status, pid) => specState(this.record, status, pid) };
   }
 
   /** Runs the user's program in the created container. */

@@ -43,7 +43,7 @@ export async function createContainer(
   const stateOf = (status: ContainerStatus, pid: number) => specState(base, status, pid);
   try {
     const init = await backend.create({
-      id, spec, bundle: bundleDir, stateDir, options, warn: ctx.warn, stateOf, systemdCgroup: ctx.systemdCgroup,
+      id, spec, bundle: bundleDir, stateDir, options, warn: ctx.warn, debug: ctx.debug, stateOf, systemdCgroup: ctx.systemdCgroup,
     });
     base.rootfs = init.rootfs;
     const record: StateRecord = {
@@ -63,7 +63,7 @@ export async function createContainer(
       ctx.store.write(record);
       if (options.pidFile) writePidFile(resolve(options.pidFile), init.live.pid);
     } catch (e) {
-      await backend.destroy(record, { warn: ctx.warn, stateOf }, init.live);
+      await backend.destroy(record, { warn: ctx.warn, debug: ctx.debug, stateOf }, init.live);
       throw e;
     }
     return new Container(ctx, record, init.live, init.console);

@@ -13,6 +13,7 @@ export class Runtime {
       store: new StateStore(options.root),
       backend: platformBackend,
       warn: options.onWarning ?? ((message) => process.emitWarning(message, 'TsrunWarning')),
+      debug: options.onDebug ?? (() => {}),
       systemdCgroup: options.systemdCgroup ?? false,
     };
   }

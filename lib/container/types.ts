@@ -83,6 +83,8 @@ export interface RuntimeOptions {
   root?: string;
   /** Where warnings go (unknown capabilities, failed poststart hooks...); default process.emitWarning. */
   onWarning?: (message: string) => void;
+  /** Where debug messages go (what the runtime did, as `--debug` shows); default: dropped. */
+  onDebug?: (message: string) => void;
   /** Manage cgroups through systemd (`--systemd-cgroup`). */
   systemdCgroup?: boolean;
 }

@@ -161,7 +161,7 @@ export const linuxBackend: Backend = {
       native.mkfifo(join(req.stateDir, FIFO), 0o622);
       chmodSync(join(req.stateDir, FIFO), 0o622);
       await cgroup?.create(req.spec.linux?.resources);
-      init = await spawnInit(prepared, req.stateDir, req.stateOf, placeInit(prepared, cgroup));
+      init = await spawnInit(prepared, req.stateDir, req.stateOf, placeInit(prepared, cgroup, req.debug));
     } catch (e) {
       if (receive) native.close(receive[0]);
       if (prepared) releaseFds(prepared);
@@ -283,7 +283,7 @@ export const linuxBackend: Backend = {
     try {
       prepared = prepareExec(record, proc, { ...options, consoleSocketFd: receive?.[1] }, hooks.warn);
       if (receive) prepared.fds.push(receive[1]);
-      init = await spawnInit(prepared, null, hooks.stateOf, placeInit(prepared, cgroup));
+      init = await spawnInit(prepared, null, hooks.stateOf, placeInit(prepared, cgroup, hooks.debug));
     } catch (e) {
       if (receive) native.close(receive[0]);
       if (prepared) releaseFds(prepared);
@@ -334,7 +334,11 @@ export const linuxBackend: Backend = {
  * the v1 tasks files, fds in the plan), else through enter() once its pid is
  * known. Returns spawnInit's beforeGo.
  */
-function placeInit(prepared: PreparedInit, cgroup: CgroupManager | null): (pid: number, inCgroup: boolean) => void | Promise<void> {
+function placeInit(
+  prepared: PreparedInit,
+  cgroup: CgroupManager | null,
+  debug: (message: string) => void,
+): (pid: number, inCgroup: boolean) => void | Promise<void> {
   const placement = cgroup?.selfPlacement() ?? null;
   if (placement?.cloneInto) {
     prepared.plan.cgroupFd = openSync(placement.cloneInto, constants.O_RDONLY | constants.O_DIRECTORY);
@@ -348,9 +352,17 @@ function placeInit(prepared: PreparedInit, cgroup: CgroupManager | null): (pid: 
       prepared.plan.cgroupTaskFds.push(fd);
     }
   }
-  // Without clone3's CLONE_INTO_CGROUP (before Linux 5.7) the init was born
-  // outside: enter() moves it (into every hierarchy; joining twice is harmless).
-  return (pid, inCgroup) => (placement && (inCgroup || !placement.cloneInto) ? undefined : cgroup?.enter(pid));
+  return (pid, inCgroup) => {
+    if (!cgroup) return;
+    if (placement && (inCgroup || !placement.cloneInto)) {
+      debug(`process ${pid} placed itself in its cgroup${placement.cloneInto ? ' (born in the cgroup2 one)' : ''}`);
+      return;
+    }
+    // Without clone3's CLONE_INTO_CGROUP (before Linux 5.7) the init was born
+    // outside: enter() moves it (into every hierarchy; joining twice is harmless).
+    debug(`moving process ${pid} into its cgroup`);
+    return cgroup.enter(pid);
+  };
 }
 
 function cgroupOf(record: StateRecord): CgroupManager | null {
