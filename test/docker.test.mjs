@@ -19,7 +19,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path'
 import { cgroupsMatching, run, which } from './helpers/env.mjs'
 import {
-  callShape, cgroupHierarchies, createdIds, engineDir, engineSkipReason, imageRootfs, leftovers, makeWrapper,
+  callShape, cgroupHierarchies, containerState, createdIds, engineDir, engineSkipReason, imageRootfs, INSPECT_STATE, leftovers, makeWrapper,
   runtimeNames, scenario, SIGNAL_LOOP, splitCall, startDaemon, stopDaemon, tarDir, waitFor, cgroupFile, runInARow } from './engines/fixtures/engines.mjs'
 
 t.setTimeout(300_000)
@@ -115,12 +115,7 @@ async function main() {
   const RUN_ARGS = (rt) => ['--runtime', rt.dockerName, '--network', 'none']
   const STATE_ROOT = join(D, 'exec', 'runtime-runc', 'moby')
 
-  async function inspect(name) {
-    const r = await docker(['inspect', '--format', '{{.State.Status}} {{.State.ExitCode}} {{.Id}}', name])
-    if (r.code !== 0) return null
-    const [status, exitCode, id] = r.stdout.trim().split(' ')
-    return { status, exitCode: Number(exitCode), id }
-  }
+  const inspect = async (name) => containerState(await docker([...INSPECT_STATE, name]))
 
   /** Removal at the end of t, and check(): what is left (containers, mounts, state, cgroups). */
   function tracked(t, rt) {

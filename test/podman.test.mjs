@@ -25,7 +25,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { cgroupsMatching, run, which } from './helpers/env.mjs'
 import {
-  callShape, createdIds, engineDir, engineSkipReason, imageRootfs, leftovers, makeWrapper,
+  callShape, containerState, createdIds, engineDir, engineSkipReason, imageRootfs, INSPECT_STATE, leftovers, makeWrapper,
   runInTerminal, runtimeNames, scenario, SIGNAL_LOOP, splitCall, stateDirsLeft, tarDir, waitFor, cgroupFile, runInARow } from './engines/fixtures/engines.mjs'
 
 t.setTimeout(300_000)
@@ -125,12 +125,7 @@ async function main() {
   // ---------------------------------------------------------------- helpers
 
   /** State of a container: { status, exitCode, id } or null. */
-  async function inspect(rt, name) {
-    const r = await podman(rt, ['inspect', '--format', '{{.State.Status}} {{.State.ExitCode}} {{.Id}}', name])
-    if (r.code !== 0) return null
-    const [status, exitCode, id] = r.stdout.trim().split(' ')
-    return { status, exitCode: Number(exitCode), id }
-  }
+  const inspect = async (rt, name) => containerState(await podman(rt, [...INSPECT_STATE, name]))
 
   /** Removal at the end of t, and check(): what is left (containers, mounts, state, cgroups). */
   function tracked(t, rt) {
