@@ -297,17 +297,19 @@ class V1Manager implements CgroupManager {
     // signalAllProcesses).
     const fr = this.dirs.get('freezer');
     let frozeIt = false;
+    let pids = this.pids();
     // An empty cgroup has no one left to fork: nothing to freeze or signal
     // (delete of a stopped container).
-    if (this.pids().length === 0) return;
+    if (pids.length === 0) return;
     if (signal === SIGKILL && fr !== undefined && existsSync(fr)) {
       try {
         freeze(fr);
         frozeIt = true;
+        pids = this.pids(); // as they are now that none can fork
       } catch { /* kill anyway, as runc does with a warning (freeze() thawed it back) */ }
     }
     try {
-      for (const pid of this.pids()) {
+      for (const pid of pids) {
         try {
           process.kill(pid, signal);
         } catch (e) {
