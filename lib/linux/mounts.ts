@@ -19,6 +19,7 @@ const flagOptions: Record<string, [boolean, number]> = {
   diratime: [true, K.MS_NODIRATIME],
   dirsync: [false, K.MS_DIRSYNC],
   exec: [true, K.MS_NOEXEC],
+  iversion: [false, K.MS_I_VERSION],
   lazytime: [false, K.MS_LAZYTIME],
   loud: [true, K.MS_SILENT],
   mand: [false, K.MS_MANDLOCK],
@@ -26,11 +27,13 @@ const flagOptions: Record<string, [boolean, number]> = {
   nodev: [false, K.MS_NODEV],
   nodiratime: [false, K.MS_NODIRATIME],
   noexec: [false, K.MS_NOEXEC],
+  noiversion: [true, K.MS_I_VERSION],
   nolazytime: [true, K.MS_LAZYTIME],
   nomand: [true, K.MS_MANDLOCK],
   norelatime: [true, K.MS_RELATIME],
   nostrictatime: [true, K.MS_STRICTATIME],
   nosuid: [false, K.MS_NOSUID],
+  nosymfollow: [false, K.MS_NOSYMFOLLOW],
   rbind: [false, K.MS_BIND | K.MS_REC],
   relatime: [false, K.MS_RELATIME],
   remount: [false, K.MS_REMOUNT],
@@ -39,8 +42,35 @@ const flagOptions: Record<string, [boolean, number]> = {
   silent: [false, K.MS_SILENT],
   strictatime: [false, K.MS_STRICTATIME],
   suid: [true, K.MS_NOSUID],
+  symfollow: [true, K.MS_NOSYMFOLLOW],
   sync: [false, K.MS_SYNCHRONOUS],
 };
+
+// option -> [clear?, MOUNT_ATTR_*]: runc's recursive attributes, applied to
+// the whole tree with mount_setattr(AT_RECURSIVE).
+const recursiveOptions: Record<string, [boolean, number]> = {
+  rro: [false, K.MOUNT_ATTR_RDONLY],
+  rrw: [true, K.MOUNT_ATTR_RDONLY],
+  rnosuid: [false, K.MOUNT_ATTR_NOSUID],
+  rsuid: [true, K.MOUNT_ATTR_NOSUID],
+  rnodev: [false, K.MOUNT_ATTR_NODEV],
+  rdev: [true, K.MOUNT_ATTR_NODEV],
+  rnoexec: [false, K.MOUNT_ATTR_NOEXEC],
+  rexec: [true, K.MOUNT_ATTR_NOEXEC],
+  rnodiratime: [false, K.MOUNT_ATTR_NODIRATIME],
+  rdiratime: [true, K.MOUNT_ATTR_NODIRATIME],
+  rrelatime: [false, K.MOUNT_ATTR_RELATIME],
+  rnorelatime: [true, K.MOUNT_ATTR_RELATIME],
+  rnoatime: [false, K.MOUNT_ATTR_NOATIME],
+  ratime: [true, K.MOUNT_ATTR_NOATIME],
+  rstrictatime: [false, K.MOUNT_ATTR_STRICTATIME],
+  rnostrictatime: [true, K.MOUNT_ATTR_STRICTATIME],
+  rnosymfollow: [false, K.MOUNT_ATTR_NOSYMFOLLOW],
+  rsymfollow: [true, K.MOUNT_ATTR_NOSYMFOLLOW],
+};
+
+/** Options tsrun itself interprets, beyond mount(2)'s flags. */
+const extraOptions = ['idmap', 'ridmap', 'tmpcopyup'];
 
 const propagationOptions: Record<string, number> = {
   private: K.MS_PRIVATE,
@@ -55,7 +85,9 @@ const propagationOptions: Record<string, number> = {
 
 /** Every option this runtime understands, for `features`. */
 export function knownMountOptions(): string[] {
-  return [...Object.keys(flagOptions), ...Object.keys(propagationOptions), 'idmap', 'ridmap', 'tmpcopyup'].sort();
+  return [
+    ...Object.keys(flagOptions), ...Object.keys(propagationOptions), ...Object.keys(recursiveOptions), ...extraOptions,
+  ].sort();
 }
 
 export interface MountOptions {
@@ -65,8 +97,10 @@ export interface MountOptions {
   idmap: 'idmap' | 'ridmap' | null;
   /** "tmpcopyup" (crun's, used by podman --read-only): a tmpfs starts with what it covers. */
   copyUp: boolean;
-  /** Options the filesystem itself interprets, joined for mount(2)'s data. */
-  data: string;
+  /** The r* options: mount_setattr's attr_set and attr_clr, for the whole tree (null: none). */
+  recursive: { set: number; clear: number } | null;
+  /** Options no table knows: for a filesystem, its own (mount(2)'s data); for a bind mount, errors. */
+  data: string[];
 }
 
 export function parseMountOptions(options: readonly string[] = []): MountOptions {
@@ -75,8 +109,12 @@ export function parseMountOptions(options: readonly string[] = []): MountOptions
   const data: string[] = [];
   let idmap: MountOptions['idmap'] = null;
   let copyUp = false;
+  let set = 0;
+  let clear = 0;
+  let recursive = false;
   for (const o of options) {
     const f = flagOptions[o];
+    const r = recursiveOptions[o];
     if (o === 'tmpcopyup') {
       copyUp = true;
     } else if (o === 'idmap' || o === 'ridmap') {
@@ -85,11 +123,22 @@ export function parseMountOptions(options: readonly string[] = []): MountOptions
       flags = f[0] ? flags & ~f[1] : flags | f[1];
     } else if (o in propagationOptions) {
       propagation.push(propagationOptions[o]);
+    } else if (r) {
+      recursive = true;
+      if (r[0]) {
+        clear |= r[1];
+        set &= ~r[1];
+      } else {
+        set |= r[1];
+        clear &= ~r[1];
+        // mount_setattr(2): an atime mode is set only with all of MOUNT_ATTR__ATIME cleared.
+        if ((r[1] & K.MOUNT_ATTR__ATIME) === r[1]) clear |= K.MOUNT_ATTR__ATIME;
+      }
     } else {
       data.push(o);
     }
   }
-  return { flags, propagation, idmap, copyUp, data: data.join(',') };
+  return { flags, propagation, idmap, copyUp, recursive: recursive ? { set, clear } : null, data };
 }
 
 /** The propagation of the container's root mount: rootfsPropagation, or rslave. */
@@ -102,11 +151,11 @@ function isBind(m: Mount, flags: number): boolean {
   return m.type === 'bind' || (flags & K.MS_BIND) !== 0;
 }
 
+const isDev = (destination: string) => resolve('/', destination) === '/dev';
+
 /** True when a bind mount provides /dev, so the runtime must not populate it. */
 export function bindsDev(spec: Spec): boolean {
-  return (spec.mounts ?? []).some(
-    (m) => m.destination.replace(/\/+$/, '') === '/dev' && isBind(m, parseMountOptions(m.options).flags),
-  );
+  return (spec.mounts ?? []).some((m) => isDev(m.destination) && isBind(m, parseMountOptions(m.options).flags));
 }
 
 /** cgroupPaths: the container's cgroup directories, which a cgroup mount shows without a cgroup namespace. */
@@ -132,21 +181,40 @@ function idmappedTree(spec: Spec, m: Mount, source: string, flags: number, idmap
   return fds[fds.length - 1];
 }
 
+/**
+ * The mounts' steps, and what must wait until everything under them is
+ * written (device nodes, links, mount points, the working directory,
+ * /dev/console): read-only remounts of filesystems tsrun writes into (tmpfs,
+ * /dev, as runc) and the recursive attributes of non-bind mounts.
+ */
+export interface MountPlan {
+  steps: Step[];
+  finish: Step[];
+}
+
 export function mountSteps(
   spec: Spec,
   bundle: string,
   cgroupNamespace: boolean,
   cgroupPaths: Record<string, string>,
   fds: number[],
-): Step[] {
+): MountPlan {
   const steps: Step[] = [];
+  const finish: Step[] = [];
   (spec.mounts ?? []).forEach((m, i) => {
     const field = `mounts[${i}]`;
-    const { flags, propagation, data, idmap, copyUp } = parseMountOptions(m.options);
+    const { flags, propagation, data, idmap, copyUp, recursive } = parseMountOptions(m.options);
     const what = `${field}: mount ${m.source ?? m.type ?? ''} on ${m.destination}`;
+    const bind = isBind(m, flags);
+    const setAttr: Step[] = recursive
+      ? [{ op: Op.setAttr, target: m.destination, flags: recursive.set, clear: recursive.clear, what: `${what}: apply the r* options` }]
+      : [];
     if (m.type === 'cgroup') {
       steps.push(...cgroupMountSteps(m.destination, flags, cgroupNamespace, cgroupPaths, field));
-    } else if (isBind(m, flags)) {
+    } else if (bind) {
+      if (data.length) {
+        throw new SpecError(`${field}.options`, `${data.map((o) => `"${o}"`).join(', ')}: not an option of a bind mount`);
+      }
       if (!m.source) throw new SpecError(`${field}.source`, 'a bind mount needs a source');
       const source = resolve(bundle, m.source);
       let isDir: boolean;
@@ -165,13 +233,19 @@ export function mountSteps(
       if (rest) steps.push({ op: Op.remount, target: m.destination, flags: rest | K.MS_BIND, what });
     } else {
       if (m.uidMappings || m.gidMappings || idmap) throw new SpecError(`${field}.uidMappings`, 'only bind mounts can be id-mapped');
+      // Written into later (chmod, copy-up, nodes, mount points): read-only at the end.
+      const later = (flags & K.MS_RDONLY) !== 0 && (m.type === 'tmpfs' || isDev(m.destination));
       steps.push({
         op: Op.mount, source: m.source ?? m.type ?? 'none', target: m.destination,
-        fstype: m.type, flags, data: data || undefined, create: Create.dir, keepMode: m.type === 'tmpfs',
-        copyUp: copyUp && m.type === 'tmpfs', what,
+        fstype: m.type, flags: later ? flags & ~K.MS_RDONLY : flags, data: data.join(',') || undefined,
+        create: Create.dir, keepMode: m.type === 'tmpfs', copyUp: copyUp && m.type === 'tmpfs', what,
       });
+      if (later) {
+        finish.push({ op: Op.remount, target: m.destination, flags: (flags & ~K.MS_REMOUNT) | K.MS_BIND, what: `${what}: remount it read-only` });
+      }
     }
     for (const p of propagation) steps.push({ op: Op.propagation, target: m.destination, flags: p, what });
+    (bind ? steps : finish).push(...setAttr);
   });
-  return steps;
+  return { steps, finish };
 }

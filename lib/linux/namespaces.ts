@@ -1,6 +1,6 @@
 // linux.namespaces: which to create (clone flags, or unshare after "go" for
 // cgroup and time) and which to join by path (fds opened before the fork).
-import { openSync, closeSync, existsSync } from 'node:fs';
+import { openSync, closeSync, existsSync, fstatSync, statSync } from 'node:fs';
 import { K } from './native.js';
 import type { Spec } from '../spec/types.js';
 import { SpecError } from '../spec/errors.js';
@@ -18,6 +18,17 @@ const cloneFlag: Record<NamespaceType, number> = {
   time: K.CLONE_NEWTIME,
 };
 
+const nsFile: Record<NamespaceType, string> = {
+  pid: 'pid', network: 'net', mount: 'mnt', ipc: 'ipc', uts: 'uts', user: 'user', cgroup: 'cgroup', time: 'time',
+};
+
+/** True when fd is the runtime's own namespace of that type: the host's, for the container. */
+function isOwn(fd: number, type: NamespaceType): boolean {
+  const joined = fstatSync(fd);
+  const own = statSync(`/proc/self/ns/${nsFile[type]}`);
+  return joined.dev === own.dev && joined.ino === own.ino;
+}
+
 export interface NamespaceJoin {
   fd: number;
   nstype: number;
@@ -31,7 +42,7 @@ export interface NamespacePlan {
   unshareFlags: number;
   joins: NamespaceJoin[];
   joinPid: boolean;
-  /** The namespaces the container gets, new or joined. */
+  /** The namespaces the container gets, new or joined (not the runtime's own, joined by path). */
   types: Set<NamespaceType>;
   /** The namespaces the container creates. */
   created: Set<NamespaceType>;
@@ -51,7 +62,6 @@ export function planNamespaces(spec: Spec): NamespacePlan {
     list.forEach((ns, i) => {
       const type = ns.type as NamespaceType;
       const field = `linux.namespaces[${i}]`;
-      plan.types.add(type);
       if (type === 'time' && !existsSync('/proc/self/ns/time')) {
         throw new SpecError(field, 'time namespaces are not supported by this kernel');
       }
@@ -62,21 +72,27 @@ export function planNamespaces(spec: Spec): NamespacePlan {
         } catch (e) {
           throw new SpecError(`${field}.path`, `cannot open ${ns.path}: ${(e as Error).message}`);
         }
+        // Joining the namespace the runtime is in changes nothing: the
+        // container shares the host's, as if the entry were not there.
+        if (isOwn(fd, type)) {
+          closeSync(fd);
+          return;
+        }
+        plan.types.add(type);
         plan.joins.push({ fd, nstype: cloneFlag[type], field, path: ns.path });
         if (type === 'pid') plan.joinPid = true;
       } else if (type === 'cgroup' || type === 'time') {
+        plan.types.add(type);
         // Both take effect for the caller only after unshare in the child:
         // cgroup roots at the cgroup it was placed in, time at execve.
         plan.unshareFlags |= cloneFlag[type];
         plan.created.add(type);
       } else {
+        plan.types.add(type);
         plan.cloneFlags |= cloneFlag[type];
         plan.created.add(type);
       }
     });
-    if (!plan.types.has('mount')) {
-      throw new SpecError('linux.namespaces', 'a mount namespace is required');
-    }
   } catch (e) {
     closeJoins(plan);
     throw e;

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { K, native } from './native.js';
-import { Create, Op, ROOT_HOST, type Step } from './steps.js';
+import { Create, Op, Pivot, ROOT_HOST, type Step } from './steps.js';
 import { closeJoins, planNamespaces, type NamespacePlan } from './namespaces.js';
 import { bindsDev, mountSteps, rootPropagation } from './mounts.js';
 import { deviceSteps } from './devices.js';
@@ -98,6 +98,27 @@ function timeOffsetSteps(spec: Spec): Step[] {
   }];
 }
 
+/**
+ * Without a mount namespace the container runs in the runtime's own (as under
+ * runc and crun), chrooted into the rootfs; but tsrun never mounts on the
+ * host, so whatever needs a mount is refused here, naming the field.
+ */
+function refuseWithoutMountNamespace(spec: Spec, noPivot: boolean): void {
+  const why = 'needs a mount namespace (linux.namespaces has none, and tsrun never mounts on the host)';
+  const linux = spec.linux ?? {};
+  const asked: [string, boolean][] = [
+    ['mounts', (spec.mounts ?? []).length > 0],
+    ['linux.maskedPaths', (linux.maskedPaths ?? []).length > 0],
+    ['linux.readonlyPaths', (linux.readonlyPaths ?? []).length > 0],
+    ['linux.devices', (linux.devices ?? []).length > 0],
+    ['linux.rootfsPropagation', linux.rootfsPropagation !== undefined],
+    ['root.readonly', spec.root?.readonly === true],
+    ['process.terminal', spec.process?.terminal === true],
+  ];
+  for (const [field, yes] of asked) if (yes) throw new SpecError(field, why);
+  if (noPivot) throw new TsrunError(`--no-pivot ${why}`);
+}
+
 function rootfsSteps(
   spec: Spec,
   bundle: string,
@@ -108,36 +129,58 @@ function rootfsSteps(
   fds: number[],
 ): Step[] {
   const oom = spec.process?.oomScoreAdj;
-  const propagation = rootPropagation(spec);
   const linux = spec.linux ?? {};
-  const steps: Step[] = [
-    ...(oom === undefined ? [] : [{
-      op: Op.writeFile, root: ROOT_HOST, target: '/proc/self/oom_score_adj', source: String(oom),
-      what: 'process.oomScoreAdj: write /proc/self/oom_score_adj',
-    }]),
-    { op: Op.propagation, root: ROOT_HOST, target: '/', flags: propagation, what: 'set the propagation of /' },
+  const steps: Step[] = oom === undefined ? [] : [{
+    op: Op.writeFile, root: ROOT_HOST, target: '/proc/self/oom_score_adj', source: String(oom),
+    what: 'process.oomScoreAdj: write /proc/self/oom_score_adj',
+  }];
+  const cwd = spec.process?.cwd ?? '/';
+  // The working directory is made before anything turns read-only, as runc does.
+  const makeCwd: Step = { op: Op.chdir, target: cwd, create: Create.dir, flags: 1, what: `process.cwd: create ${cwd}` };
+  if (!ns.types.has('mount')) {
+    refuseWithoutMountNamespace(spec, noPivot);
+    steps.push({ op: Op.pivot, root: ROOT_HOST, target: rootfs, flags: Pivot.chroot, what: `chroot to ${rootfs}` });
+    return [...steps, ...lsmSteps(spec), ...sysctlSteps(spec, ns), makeCwd];
+  }
+  const propagation = rootPropagation(spec);
+  // An unbindable / would refuse the rootfs's bind mount: the host side is
+  // made a slave, and / unbindable after pivot_root.
+  const hostSide = propagation & K.MS_UNBINDABLE ? K.MS_SLAVE | K.MS_REC : propagation;
+  const mounts = mountSteps(spec, bundle, ns.types.has('cgroup'), cgroupPaths, fds);
+  steps.push(
+    { op: Op.propagation, root: ROOT_HOST, target: '/', flags: hostSide, what: 'set the propagation of /' },
     // pivot_root refuses a shared parent mount; after a recursive slave or
     // private change nothing is shared, and the rootfs keeps its master.
-    ...(propagation & K.MS_REC && !(propagation & K.MS_SHARED) ? [] : [
+    ...(hostSide & K.MS_REC && !(hostSide & K.MS_SHARED) ? [] : [
       { op: Op.privateParent, root: ROOT_HOST, target: rootfs, what: `make the mount holding ${rootfs} private` },
     ]),
     // A bind mount of the rootfs on itself makes it a mount point pivot_root accepts.
     { op: Op.mount, root: ROOT_HOST, source: rootfs, target: rootfs, flags: K.MS_BIND | K.MS_REC, what: `bind mount ${rootfs}` },
-    ...mountSteps(spec, bundle, ns.types.has('cgroup'), cgroupPaths, fds),
-  ];
+    ...mounts.steps,
+  );
   if (!bindsDev(spec)) steps.push(...deviceSteps(spec, ns.types.has('user')));
-  steps.push({ op: Op.pivot, root: ROOT_HOST, target: rootfs, flags: noPivot ? 1 : 0, what: noPivot ? `move ${rootfs} to /` : `pivot_root to ${rootfs}` });
+  steps.push({
+    op: Op.pivot, root: ROOT_HOST, target: rootfs, flags: noPivot ? Pivot.move : Pivot.root,
+    what: noPivot ? `move ${rootfs} to /` : `pivot_root to ${rootfs}`,
+  });
   // runc's order after pivot_root: LSM profile, sysctls, then read-only and masked paths.
-  steps.push(...lsmSteps(spec), ...sysctlSteps(spec, ns));
-  // The working directory is made before anything turns read-only, as runc does.
-  const cwd = spec.process?.cwd ?? '/';
-  steps.push({ op: Op.chdir, target: cwd, create: Create.dir, flags: 1, what: `process.cwd: create ${cwd}` });
+  steps.push(...lsmSteps(spec), ...sysctlSteps(spec, ns), makeCwd);
   (linux.readonlyPaths ?? []).forEach((p, i) =>
     steps.push({ op: Op.readonly, target: p, optional: true, what: `linux.readonlyPaths[${i}]: make ${p} read-only` }));
   (linux.maskedPaths ?? []).forEach((p, i) =>
     steps.push({ op: Op.mask, target: p, optional: true, what: `linux.maskedPaths[${i}]: mask ${p}` }));
+  // /dev/console is made here; then what was left writable for it turns read-only.
+  steps.push({ op: Op.terminal, what: 'set up the terminal' }, ...mounts.finish);
   if (spec.root?.readonly) {
     steps.push({ op: Op.remount, target: '/', flags: K.MS_BIND | K.MS_RDONLY, what: 'root.readonly: remount / read-only' });
+  }
+  // shared and unbindable are the container's own /: set last (before, they
+  // were lost to the private parent, or refused the bind mounts), as crun.
+  if (propagation & (K.MS_SHARED | K.MS_UNBINDABLE)) {
+    steps.push({
+      op: Op.propagation, target: '/', flags: propagation,
+      what: `linux.rootfsPropagation: make / ${linux.rootfsPropagation}`,
+    });
   }
   return steps;
 }
@@ -220,14 +263,15 @@ export function prepareInit(
   if (proc.cwd !== undefined && !proc.cwd.startsWith('/')) {
     throw new SpecError('process.cwd', `must be an absolute path (got "${proc.cwd}")`);
   }
-  if ((spec.hostname || spec.domainname) && !(spec.linux?.namespaces ?? []).some((n) => n.type === 'uts')) {
-    throw new SpecError('hostname', 'setting it needs a uts namespace');
-  }
   checkHooks(spec);
   const ns = planNamespaces(spec);
-  if (ns.created.has('user')) checkIdMappings(spec);
   const fds: number[] = [];
   try {
+    if (ns.created.has('user')) checkIdMappings(spec);
+    // A uts namespace of the runtime's own (joined by path) is the host's.
+    if ((spec.hostname || spec.domainname) && !ns.types.has('uts')) {
+      throw new SpecError(spec.hostname ? 'hostname' : 'domainname', 'setting it needs a uts namespace');
+    }
     const steps: Step[] = [];
     if (spec.hostname) steps.push({ op: Op.hostname, source: spec.hostname, what: `hostname: set ${spec.hostname}` });
     if (spec.domainname) steps.push({ op: Op.domainname, source: spec.domainname, what: `domainname: set ${spec.domainname}` });

@@ -20,6 +20,8 @@ export interface Step {
   fstype?: string;
   data?: string;
   flags?: number;
+  /** setAttr: the MOUNT_ATTR_* flags to clear (flags: to set). */
+  clear?: number;
   mode?: number;
   major?: number;
   minor?: number;
@@ -44,7 +46,12 @@ export const Op = {
   chdir: K.OP_CHDIR,
   writeFile: K.OP_WRITE_FILE,
   loopback: K.OP_LOOPBACK,
+  setAttr: K.OP_SET_ATTR,
+  terminal: K.OP_TERMINAL,
 } as const;
+
+/** How Op.pivot makes the rootfs the root (its flags). */
+export const Pivot = { root: K.PIVOT_ROOT, move: K.PIVOT_MOVE, chroot: K.PIVOT_CHROOT } as const;
 
 export const Create = { none: K.CREATE_NONE, dir: K.CREATE_DIR, file: K.CREATE_FILE } as const;
 export const ROOT_HOST = K.ROOT_HOST;

@@ -119,6 +119,7 @@ void PlanFromJs(const Napi::Object& js, Plan& plan) {
     s.fstype = Keep(plan, o.Get("fstype"));
     s.data = Keep(plan, o.Get("data"));
     s.flags = static_cast<unsigned long>(Int(o, "flags"));
+    s.clear = static_cast<unsigned long>(Int(o, "clear"));
     s.mode = static_cast<mode_t>(Int(o, "mode"));
     s.dev = makedev(static_cast<unsigned>(Int(o, "major")), static_cast<unsigned>(Int(o, "minor")));
     s.uid = static_cast<uid_t>(Int(o, "uid"));
@@ -585,11 +586,15 @@ Napi::Object Constants(Napi::Env env) {
   C(MS_RDONLY); C(MS_NOSUID); C(MS_NODEV); C(MS_NOEXEC); C(MS_SYNCHRONOUS); C(MS_REMOUNT);
   C(MS_MANDLOCK); C(MS_DIRSYNC); C(MS_NOATIME); C(MS_NODIRATIME); C(MS_BIND); C(MS_MOVE);
   C(MS_REC); C(MS_SILENT); C(MS_UNBINDABLE); C(MS_PRIVATE); C(MS_SLAVE); C(MS_SHARED);
-  C(MS_RELATIME); C(MS_STRICTATIME); C(MS_LAZYTIME);
+  C(MS_RELATIME); C(MS_STRICTATIME); C(MS_LAZYTIME); C(MS_NOSYMFOLLOW); C(MS_I_VERSION);
+  C(MOUNT_ATTR_RDONLY); C(MOUNT_ATTR_NOSUID); C(MOUNT_ATTR_NODEV); C(MOUNT_ATTR_NOEXEC);
+  C(MOUNT_ATTR__ATIME); C(MOUNT_ATTR_RELATIME); C(MOUNT_ATTR_NOATIME); C(MOUNT_ATTR_STRICTATIME);
+  C(MOUNT_ATTR_NODIRATIME); C(MOUNT_ATTR_NOSYMFOLLOW);
   C(S_IFCHR); C(S_IFBLK); C(S_IFIFO);
   C(OP_MOUNT); C(OP_REMOUNT); C(OP_PROPAGATION); C(OP_PRIVATE_PARENT); C(OP_MKNOD);
   C(OP_SYMLINK); C(OP_PIVOT); C(OP_MASK); C(OP_READONLY); C(OP_HOSTNAME); C(OP_DOMAINNAME);
-  C(OP_CHDIR); C(OP_WRITE_FILE); C(OP_LOOPBACK);
+  C(OP_CHDIR); C(OP_WRITE_FILE); C(OP_LOOPBACK); C(OP_SET_ATTR); C(OP_TERMINAL);
+  C(PIVOT_ROOT); C(PIVOT_MOVE); C(PIVOT_CHROOT);
   C(ROOT_HOST); C(ROOT_CONTAINER); C(CREATE_NONE); C(CREATE_DIR); C(CREATE_FILE);
   C(REPORT_READY); C(REPORT_ERROR); C(REPORT_PID); C(REPORT_HOOKS);
   C(PHASE_STEP); C(PHASE_SYNC); C(PHASE_SETNS); C(PHASE_UNSHARE); C(PHASE_FORK);

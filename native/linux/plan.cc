@@ -153,6 +153,7 @@ void Fields(IO& io, Plan& p) {
     io.Str(s.fstype);
     io.Str(s.data);
     io.Num(s.flags);
+    io.Num(s.clear);
     io.Num(s.mode);
     io.Num(s.dev);
     io.Num(s.uid);

@@ -22,7 +22,7 @@ enum StepOp : int {
   OP_PRIVATE_PARENT,   // make the mount holding target private (pivot_root needs it)
   OP_MKNOD,            // mknod(target, mode, dev) + chown(uid, gid)
   OP_SYMLINK,          // symlink(source, target)
-  OP_PIVOT,            // pivot_root into target (flags != 0: MS_MOVE + chroot)
+  OP_PIVOT,            // make target the root: flags is a PivotMode
   OP_MASK,             // hide target: /dev/null over a file, read-only tmpfs over a dir
   OP_READONLY,         // bind target on itself read-only
   OP_HOSTNAME,         // sethostname(source)
@@ -30,6 +30,15 @@ enum StepOp : int {
   OP_CHDIR,            // chdir(target), creating it (flags != 0: only create it)
   OP_WRITE_FILE,       // write source into the file target (e.g. /proc/self/timens_offsets)
   OP_LOOPBACK,         // bring up "lo" in the (new) network namespace
+  OP_SET_ATTR,         // mount_setattr(target, AT_RECURSIVE): set flags, clear `clear`
+  OP_TERMINAL,         // no-op marker: the init sets up the terminal here (before read-only remounts)
+};
+
+// How OP_PIVOT makes the rootfs the root.
+enum PivotMode : int {
+  PIVOT_ROOT = 0,      // pivot_root, the old root detached
+  PIVOT_MOVE = 1,      // --no-pivot: the host's proc/sysfs hidden, MS_MOVE onto /, chroot
+  PIVOT_CHROOT = 2,    // no mount namespace: chroot only (nothing of the host is changed)
 };
 
 // How a step resolves `target`.
@@ -57,6 +66,7 @@ struct Step {
   const char* fstype = nullptr;
   const char* data = nullptr;
   unsigned long flags = 0;
+  unsigned long clear = 0;        // OP_SET_ATTR: MOUNT_ATTR_* to clear
   mode_t mode = 0;
   dev_t dev = 0;
   uid_t uid = 0;

@@ -207,20 +207,23 @@ int SetupStdio(const Plan& plan) {
   if (setsid() < 0) Fail(PHASE_SETSID, 0);
   if (plan.keyring && JoinKeyring(plan.keyring) != 0) Fail(PHASE_KEYRING, 0);
 
-  // The rootfs program, with the createContainer hooks just before pivot_root.
-  size_t pivot = plan.steps.size();
+  // The rootfs program, with the createContainer hooks just before pivot_root
+  // and the terminal (/dev/console) at its marker, before what turns read-only.
+  size_t pivot = plan.steps.size(), terminal = plan.steps.size();
   for (size_t i = 0; i < plan.steps.size(); i++) {
     if (plan.steps[i].op == OP_PIVOT) pivot = i;
+    if (plan.steps[i].op == OP_TERMINAL) terminal = i;
   }
   RootState root{plan.rootfs};
   int failed = RunSteps(plan, 0, pivot, root);
   if (failed >= 0) Fail(PHASE_STEP, failed);
   RunHooks(plan, plan.create_container_hooks, PHASE_HOOK_CREATE, 0);
-  failed = RunSteps(plan, pivot, plan.steps.size(), root);
+  failed = RunSteps(plan, pivot, terminal, root);
+  if (failed >= 0) Fail(PHASE_STEP, failed);
+  SetupTerminal(plan);
+  failed = RunSteps(plan, terminal, plan.steps.size(), root);
   if (failed >= 0) Fail(PHASE_STEP, failed);
   root.Reset();
-
-  SetupTerminal(plan);
   ApplyPreStartAttributes(plan);
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the
   // user switch. With it, as late as possible, so the filter sees only the program.

@@ -196,9 +196,147 @@ int Remount(const char* path, unsigned long flags) {
   return mount("", path, nullptr, flags | MS_REMOUNT | LockedFlags(path), nullptr);
 }
 
-int PivotRoot(const char* rootfs, bool move) {
-  if (move) {
+// One line of /proc/self/mountinfo, the fields HideHostProcfs needs.
+struct MountLine {
+  long id = 0;
+  bool whole = false;         // its root is the filesystem's root ("/")
+  char point[PATH_MAX] = {};  // unescaped
+  char fstype[32] = {};
+};
+
+// Reads mountinfo line by line through a small buffer (a line can be long:
+// overlay options), keeping only id, root, mount point and fstype.
+class MountinfoReader {
+ public:
+  MountinfoReader() : fd_(open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC)) {}
+  ~MountinfoReader() {
+    if (fd_ >= 0) close(fd_);
+  }
+  bool ok() const { return fd_ >= 0; }
+  // From the top again, as the mounts are now (the file stays readable after
+  // its /proc is detached).
+  bool Rewind() {
+    pos_ = end_ = 0;
+    return lseek(fd_, 0, SEEK_SET) == 0;
+  }
+
+  // false at the end of the file (or on a read error, with errno set).
+  bool Next(MountLine& m) {
+    m = MountLine{};
+    int field = 0;        // 0 id, 1 parent, 2 dev, 3 root, 4 mount point, ...; -1 after " - "
+    size_t len = 0;       // of the current field's copy
+    char root[2] = {};
+    bool separator = false;
+    for (;;) {
+      int c = Get();
+      if (c < 0) return false;
+      if (c == '\n') return true;
+      if (c == ' ') {
+        if (field == 4) m.point[len < sizeof m.point ? len : sizeof m.point - 1] = '\0';
+        if (field == 3) m.whole = len == 1 && root[0] == '/';
+        if (separator) {
+          field = -1;
+          separator = false;
+        } else if (field >= 0) {
+          field++;
+        } else {
+          field--;
+        }
+        len = 0;
+        continue;
+      }
+      if (field == 0) m.id = m.id * 10 + (c - '0');
+      if (field == 3 && len < sizeof root) root[len] = static_cast<char>(c);
+      if (field == 4) {
+        if (c == '\\') c = Octal();
+        if (len < sizeof m.point - 1) m.point[len] = static_cast<char>(c);
+      }
+      if (field >= 6 && len == 0 && c == '-') separator = true;
+      else if (field >= 6) separator = false;
+      if (field == -1 && len < sizeof m.fstype - 1) m.fstype[len] = static_cast<char>(c);
+      len++;
+    }
+  }
+
+ private:
+  int Get() {
+    if (pos_ == end_) {
+      ssize_t n;
+      do n = read(fd_, buf_, sizeof buf_);
+      while (n < 0 && errno == EINTR);
+      if (n <= 0) return -1;
+      pos_ = 0;
+      end_ = static_cast<size_t>(n);
+    }
+    return static_cast<unsigned char>(buf_[pos_++]);
+  }
+  // "\040": the kernel escapes space, tab, newline and backslash.
+  int Octal() {
+    int v = 0;
+    for (int i = 0; i < 3; i++) {
+      int d = Get();
+      if (d < '0' || d > '7') return '?';
+      v = v * 8 + (d - '0');
+    }
+    return v;
+  }
+  int fd_;
+  char buf_[4096];
+  size_t pos_ = 0, end_ = 0;
+};
+
+bool Under(const char* path, const char* dir) {
+  size_t n = strlen(dir);
+  while (n > 1 && dir[n - 1] == '/') n--;
+  return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+// --no-pivot leaves the old root in the mount namespace. A whole procfs or
+// sysfs mount there would let the container mount a fresh one in a new user
+// namespace (the kernel allows it when one is fully visible): detach each
+// one outside the rootfs, or cover it with a tmpfs where that is refused,
+// as runc does.
+int HideHostProcfs(const char* rootfs) {
+  long done[64];
+  size_t ndone = 0;
+  MountinfoReader r;
+  if (!r.ok()) return -1;
+  for (;;) {
+    if (!r.Rewind()) return -1;
+    MountLine m;
+    bool found = false;
+    errno = 0;
+    while (!found && r.Next(m)) {
+      if (!m.whole || (strcmp(m.fstype, "proc") != 0 && strcmp(m.fstype, "sysfs") != 0)) continue;
+      if (Under(m.point, rootfs)) continue;
+      found = true;
+      for (size_t i = 0; i < ndone; i++) found = found && done[i] != m.id;
+    }
+    if (!found) return errno == 0 ? 0 : -1;
+    if (ndone == sizeof done / sizeof done[0]) {
+      errno = E2BIG;
+      return -1;
+    }
+    done[ndone++] = m.id;
+    // rslave first: the unmount must not propagate to the host.
+    if (mount("", m.point, nullptr, MS_SLAVE | MS_REC, nullptr) != 0) {
+      if (errno == ENOENT) continue;  // under one detached already
+      return -1;
+    }
+    if (umount2(m.point, MNT_DETACH) == 0) continue;
+    if (errno != EINVAL && errno != EPERM) return -1;
+    if (mount("tmpfs", m.point, "tmpfs", 0, nullptr) != 0) return -1;
+  }
+}
+
+int PivotRoot(const char* rootfs, int mode) {
+  if (mode == PIVOT_CHROOT) {
+    if (chdir(rootfs) != 0 || chroot(".") != 0) return -1;
+    return chdir("/");
+  }
+  if (mode == PIVOT_MOVE) {
     // --no-pivot: for a rootfs on a filesystem where pivot_root cannot work.
+    if (HideHostProcfs(rootfs) != 0) return -1;
     if (chdir(rootfs) != 0) return -1;
     if (mount(rootfs, "/", nullptr, MS_MOVE, nullptr) != 0) return -1;
     if (chroot(".") != 0) return -1;
@@ -424,7 +562,7 @@ int RunStep(const Step& s, RootState& root, const Plan& plan) {
     }
     case OP_PIVOT:
       root.Reset();
-      if (PivotRoot(s.target, s.flags != 0) != 0) return -1;
+      if (PivotRoot(s.target, static_cast<int>(s.flags)) != 0) return -1;
       root.rootfs = "/";
       return 0;
     case OP_MASK: {
@@ -467,6 +605,16 @@ int RunStep(const Step& s, RootState& root, const Plan& plan) {
       errno = e;
       return rc;
     }
+    case OP_SET_ATTR: {
+      if (resolve(CREATE_NONE) != 0) return done(-1);
+      struct mount_attr attr = {};
+      attr.attr_set = s.flags;
+      attr.attr_clr = s.clear;
+      return done(static_cast<int>(syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE,
+                                           &attr, sizeof attr)));
+    }
+    case OP_TERMINAL:
+      return 0;  // init.cc sets the terminal up between the steps around it
     case OP_WRITE_FILE: {
       if (resolve(CREATE_NONE) != 0) return done(-1);
       int wfd = open(target, O_WRONLY | O_CLOEXEC);
