@@ -3,10 +3,11 @@
 // (`tsrun --root R run ID`, stdout captured) and, where the output is the
 // same by design, compared with runc (the reference) on the same bundle.
 import t from 'tap'
-import { existsSync, readFileSync, readlinkSync } from 'node:fs'
+import { existsSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { hostname as osHostname } from 'node:os'
 import {
-  bundle, cleanup, needsRoot, runc, stateRoot, tsrun, uniqueId, which,
+  bundle, cleanup, mountsUnder, needsRoot, runc, stateRoot, tsrun, uniqueId, which,
 } from './helpers/env.mjs'
 
 const RUNC = which('runc')
@@ -143,8 +144,8 @@ t.test('each namespace in config is new: /proc/self/ns/<x> differs from the host
 
 t.test('a namespace missing from config is shared with the host', async (t) => {
   if (!needsRoot(t)) return
-  // mount is left out: runc (and tsrun) need a mount namespace for the
-  // rootfs and masked paths; cgroup is not in the default spec at all.
+  // mount is left out: the default spec's mounts and masked paths need one
+  // (see 'no mount namespace' below); cgroup is not in the default spec at all.
   for (const type of ['uts', 'ipc', 'network', 'pid', 'cgroup']) {
     await t.test(type, async (t) => {
       const all = NS_TYPES.map((n) => NS_FILE[n])
@@ -164,6 +165,76 @@ t.test('a namespace missing from config is shared with the host', async (t) => {
       if (rc) {
         t.equal(rc.code, 0, rc.stderr)
         t.equal(parseNs(rc.stdout)[NS_FILE[type]], hostNs(type), `runc: ${type} is shared too`)
+      }
+      t.same(await check(), [])
+    })
+  }
+})
+
+t.test('no mount namespace: the container runs chrooted in the host\'s, and nothing is mounted', async (t) => {
+  if (!needsRoot(t)) return
+  // runc and crun run such a config in the host's mount namespace, chrooted
+  // into the rootfs; but they also mount the config's mounts there (on the
+  // host, left behind). tsrun refuses whatever needs a mount, naming the field.
+  const noMountNs = (s) => {
+    s.linux.namespaces = s.linux.namespaces.filter((n) => n.type !== 'mount')
+    s.mounts = []
+    s.linux.maskedPaths = []
+    s.linux.readonlyPaths = []
+    s.root.readonly = false
+    s.process.cwd = '/made/here'
+  }
+  await t.test('it runs', async (t) => {
+    const root = stateRoot(t)
+    const id = uniqueId('ns-nomnt')
+    const dir = bundle(t, { args: ['sh', '-c', 'cat /marker; pwd; ls -A /proc | wc -l; sleep 1000'], mutate: noMountNs })
+    writeFileSync(join(dir, 'rootfs', 'marker'), 'in the rootfs\n')
+    const check = cleanup(t, { root, id, bundle: dir })
+    const r = await tsrun(['--root', root, 'create', '--bundle', dir, id])
+    t.equal(r.code, 0, `create exits 0: ${r.stderr}`)
+    const state = JSON.parse((await tsrun(['--root', root, 'state', id])).stdout)
+    check.addPid(state.pid)
+    t.equal(readlinkSync(`/proc/${state.pid}/ns/mnt`), hostNs('mount'), 'the init is in the host\'s mount namespace')
+    t.equal(readlinkSync(`/proc/${state.pid}/root`), join(dir, 'rootfs'), 'chrooted into the rootfs')
+    t.same(mountsUnder(dir).map((m) => m.mountPoint), [], 'nothing is mounted in the bundle')
+    t.same(await check(), [])
+  })
+  await t.test('the program sees the rootfs, its working directory made there', async (t) => {
+    const { dir, ts, check } = await runBoth(t, {
+      args: ['sh', '-c', 'pwd; ls -A /proc | wc -l'],
+      mutate: noMountNs,
+      compare: false, // runc 1.1.5 fails without a /proc: "open /proc/self/fd: no such file or directory"
+    })
+    t.equal(ts.code, 0, ts.stderr)
+    t.match(ts.stdout, /^\/made\/here\n\s*0\n$/, 'the cwd made, /proc an empty directory of the rootfs')
+    t.ok(existsSync(join(dir, 'rootfs', 'made', 'here')), 'the cwd was made in the rootfs')
+    t.same(await check(), [])
+  })
+  const refused = [
+    ['mounts', (s) => { s.mounts = [{ destination: '/tmp', type: 'tmpfs', source: 'tmpfs' }] }],
+    ['linux.maskedPaths', (s) => { s.linux.maskedPaths = ['/proc/kcore'] }],
+    ['linux.readonlyPaths', (s) => { s.linux.readonlyPaths = ['/proc/sys'] }],
+    ['linux.devices', (s) => { s.linux.devices = [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229 }] }],
+    ['linux.rootfsPropagation', (s) => { s.linux.rootfsPropagation = 'private' }],
+    ['root.readonly', (s) => { s.root.readonly = true }],
+    ['--no-pivot', () => {}, ['--no-pivot']],
+  ]
+  for (const [field, mutate, flags = []] of refused) {
+    await t.test(`${field} is refused`, async (t) => {
+      const { ts, rc, dir, check } = await runBoth(t, {
+        args: ['true'],
+        flags,
+        mutate: (s) => { noMountNs(s); mutate(s) },
+        // runc refuses masked and read-only paths too; the rest it mounts on the host.
+        compare: field === 'linux.maskedPaths' || field === 'linux.readonlyPaths',
+      })
+      t.not(ts.code, 0, 'run fails')
+      t.match(ts.stderr, field, 'the error names it')
+      t.match(ts.stderr, 'needs a mount namespace')
+      t.same(mountsUnder(dir).map((m) => m.mountPoint), [], 'nothing is mounted in the bundle')
+      if (rc) {
+        t.not(rc.code, 0, 'runc refuses it too')
+        t.match(rc.stderr, 'without a private MNT namespace')
       }
       t.same(await check(), [])
     })

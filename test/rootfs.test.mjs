@@ -64,8 +64,9 @@ const MOUNTINFO = "echo --mountinfo--; cat /proc/self/mountinfo; echo --end--"
 /** Cgroup mounts are the cgroup tests' business (and differ by cgroup version). */
 const notCgroup = (m) => !m.mountPoint.startsWith('/sys/fs/cgroup/')
 
-/** Propagation tags without peer group numbers: ['shared'] / ['master'] / []. */
-const propTags = (m) => m.optional.map((o) => o.split(':')[0]).filter((o) => o === 'shared' || o === 'master').sort()
+/** Propagation tags without peer group numbers: ['shared'] / ['master'] / ['unbindable'] / []. */
+const propTags = (m) => m.optional.map((o) => o.split(':')[0])
+  .filter((o) => o === 'shared' || o === 'master' || o === 'unbindable').sort()
 
 /**
  * Run one container with `tsrun run` and, when `compare` and runc is
@@ -158,6 +159,30 @@ for (const flags of [[], ['--no-pivot']]) {
   })
 }
 
+t.test('--no-pivot hides the host\'s proc: a new user namespace cannot mount proc (as runc)', async (t) => {
+  if (!needsRoot(t)) return
+  // The kernel lets a user namespace mount proc when a whole procfs is
+  // visible in its mount namespace. After MS_MOVE + chroot the host's /proc
+  // is still there unless the runtime detached it (runc's msMoveRoot).
+  // unshare -r needs CAP_SETFCAP to map root.
+  for (const flags of [['--no-pivot'], []]) {
+    await t.test(flags.length ? '--no-pivot' : 'pivot_root (control)', async (t) => {
+      const { ts, rc, check } = await runBoth(t, {
+        args: ['sh', '-c', 'unshare -mrpf sh -c "mount -t proc none /proc && echo mounted" 2>&1; echo "rc=$?"'],
+        flags,
+        mutate: (s) => { for (const k of ['bounding', 'effective', 'permitted']) s.process.capabilities[k].push('CAP_SETFCAP') },
+      })
+      t.equal(ts.code, 0, ts.stderr)
+      t.match(ts.stdout, /^mount: permission denied.*\nrc=1\n$/, 'the nested proc mount is refused')
+      if (rc) {
+        t.equal(rc.code, 0, rc.stderr)
+        t.equal(ts.stdout, rc.stdout, 'the same as runc')
+      }
+      t.same(await check(), [])
+    })
+  }
+})
+
 // ---------------------------------------------------------------- root.readonly
 
 t.test('root.readonly: / is read-only, writable mounts still work', async (t) => {
@@ -203,20 +228,25 @@ t.test('rootfsPropagation: the propagation of / inside (rootfs is a shared mount
   if (!needsRoot(t)) return
   // With the rootfs a shared mount point on the host, the propagation of the
   // container's / is observable: a slave of the host's peer group shows
-  // master:N, a private mount shows nothing. runc 1.1.5 (measured): unset and
-  // rslave -> master:N; slave, shared, rshared, private, rprivate -> none
-  // (runc makes the rootfs mount private before its bind mount, and 1.1 does
-  // not re-apply shared after pivot_root).
-  const RUNC_115 = {
-    '(unset)': ['master'], rslave: ['master'], slave: [], shared: [], rshared: [], private: [], rprivate: [],
+  // master:N, a private mount shows nothing. shared and unbindable are set on
+  // the container's / itself, as crun 1.8.1 shows them (measured) and runc
+  // does since opencontainers/runc#4724 (1.2.7, 1.3): a new peer group, never
+  // the host's. runc 1.1.5 (measured) loses shared to the private parent
+  // mount and fails on unbindable (the rootfs bind mount is refused), so it
+  // is the reference for the other modes only.
+  const WANT = {
+    '(unset)': ['master'], rslave: ['master'], slave: [], private: [], rprivate: [],
+    shared: ['shared'], rshared: ['shared'], unbindable: ['unbindable'], runbindable: ['unbindable'],
   }
-  for (const mode of Object.keys(RUNC_115)) {
+  const RUNC_115 = { '(unset)': ['master'], rslave: ['master'], slave: [], private: [], rprivate: [] }
+  for (const mode of Object.keys(WANT)) {
     await t.test(mode, async (t) => {
       const hostMounted = []
       t.teardown(() => { for (const p of hostMounted.reverse()) try { execFileSync('umount', ['-l', p]) } catch {} })
       const { ts, rc, check, dir } = await runBoth(t, {
         args: ['sh', '-c', MOUNTINFO],
         privateRootfs: true,
+        compare: mode in RUNC_115,
         mutate: (s) => {
           s.root.readonly = false
           if (mode !== '(unset)') s.linux.rootfsPropagation = mode
@@ -238,10 +268,11 @@ t.test('rootfsPropagation: the propagation of / inside (rootfs is a shared mount
       const root = mountinfoBetween(ts.stdout).find((m) => m.mountPoint === '/')
       t.ok(root, 'a mount at /')
       t.comment(`tsrun: ${root?.line}`)
+      t.same(propTags(root ?? { optional: [] }), WANT[mode], `/ is ${WANT[mode].join(' ') || 'private'}`)
       if (mode === '(unset)' || mode === 'rslave') {
         t.same(root?.optional, [`master:${peer}`], `/ is a slave of the host's peer group ${peer}`)
       }
-      if (mode === 'private' || mode === 'rprivate') t.same(root?.optional, [], '/ is private')
+      t.notOk(root?.optional.includes(`shared:${peer}`), '/ is not a peer of the host\'s rootfs mount')
       if (rc) {
         t.equal(rc.code, 0, rc.stderr)
         const rroot = mountinfoBetween(rc.stdout).find((m) => m.mountPoint === '/')
@@ -364,6 +395,159 @@ t.test('bind mounts: ro, bind vs rbind, host content visible', async (t) => {
     t.same(sig(ts.stdout), sig(rc.stdout), 'the same /mnt mounts as runc (options, propagation)')
   }
   execFileSync('umount', [join(host, 'sub')])
+  t.same(await check(), [])
+})
+
+t.test('recursive options: rro makes a bind mount and its submounts read-only (as runc)', async (t) => {
+  if (!needsRoot(t)) return
+  const host = tempDir(t, 'tsrun-hostdir-')
+  mkdirSync(join(host, 'sub'))
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tsrun-test', join(host, 'sub')])
+  t.teardown(() => { try { execFileSync('umount', ['-l', join(host, 'sub')]) } catch {} })
+  const dirs = ['rro', 'ro-rro', 'rnosuid', 'rw']
+  const script = [
+    ...dirs.map((d) => `for p in /mnt/${d} /mnt/${d}/sub; do touch $p/x 2>/dev/null; echo "$p $?"; done`),
+    MOUNTINFO,
+  ].join('; ')
+  const { ts, rc, check } = await runBoth(t, {
+    args: ['sh', '-c', script],
+    mutate: (s) => {
+      s.mounts.push(
+        { destination: '/mnt/rro', type: 'bind', source: host, options: ['rbind', 'rro'] },
+        { destination: '/mnt/ro-rro', type: 'bind', source: host, options: ['rbind', 'ro', 'rro'] },
+        { destination: '/mnt/rnosuid', type: 'bind', source: host, options: ['rbind', 'rnosuid', 'rnodev', 'rnoexec'] },
+        { destination: '/mnt/rw', type: 'bind', source: host, options: ['rbind', 'rro', 'rrw'] },
+      )
+    },
+  })
+  t.equal(ts.code, 0, ts.stderr)
+  t.equal(ts.stdout.split('--mountinfo--')[0], [
+    '/mnt/rro 1', '/mnt/rro/sub 1', '/mnt/ro-rro 1', '/mnt/ro-rro/sub 1',
+    '/mnt/rnosuid 0', '/mnt/rnosuid/sub 0', '/mnt/rw 0', '/mnt/rw/sub 0', '',
+  ].join('\n'), 'rro: the mount and its submount refuse writes; rrw after rro: both writable')
+  const mi = mountinfoBetween(ts.stdout)
+  const opts = (p) => mi.find((m) => m.mountPoint === p)?.options ?? []
+  for (const p of ['/mnt/rro', '/mnt/rro/sub', '/mnt/ro-rro/sub']) t.ok(opts(p).includes('ro'), `${p} is ro`)
+  for (const o of ['nosuid', 'nodev', 'noexec']) t.ok(opts('/mnt/rnosuid/sub').includes(o), `/mnt/rnosuid/sub is ${o}`)
+  if (rc) {
+    // runc 1.1.5 keeps rro when rrw follows (later runc clears it, as tsrun): /mnt/rw aside.
+    const notRw = (p) => !p.startsWith('/mnt/rw')
+    t.equal(rc.code, 0, rc.stderr)
+    const writes = (out) => out.split('--mountinfo--')[0].split('\n').filter(notRw)
+    t.same(writes(ts.stdout), writes(rc.stdout), 'the same writes fail as under runc')
+    const sig = (out) => mountinfoBetween(out).filter((m) => m.mountPoint.startsWith('/mnt/') && notRw(m.mountPoint))
+      .map((m) => `${m.mountPoint} ${m.options.join(',')}`)
+    t.same(sig(ts.stdout), sig(rc.stdout), 'the same /mnt mount options as runc')
+  }
+  const features = JSON.parse((await tsrun(['features'])).stdout).mountOptions
+  for (const o of ['rro', 'rrw', 'rnosuid', 'rsuid', 'rnodev', 'rdev', 'rnoexec', 'rexec', 'rnodiratime', 'rdiratime',
+    'rrelatime', 'rnorelatime', 'rnoatime', 'ratime', 'rstrictatime', 'rnostrictatime', 'rnosymfollow', 'rsymfollow']) {
+    t.ok(features.includes(o), `features lists ${o}`)
+  }
+  if (RUNC) {
+    // runc 1.1.5 also lists acl/noacl (MS_POSIXACL), which runc 1.2 dropped.
+    const runcOptions = JSON.parse((await runc(['features'])).stdout).mountOptions
+    t.same(runcOptions.filter((o) => !features.includes(o) && o !== 'acl' && o !== 'noacl'), [],
+      'features lists every mount option runc lists')
+  }
+  execFileSync('umount', [join(host, 'sub')])
+  t.same(await check(), [])
+})
+
+t.test('mount options nobody knows: an error for a bind mount, filesystem data otherwise', async (t) => {
+  if (!needsRoot(t)) return
+  const host = tempDir(t, 'tsrun-hostdir-')
+  await t.test('a bind mount with an unknown option is refused, naming mounts[i].options', async (t) => {
+    const root = stateRoot(t)
+    const id = uniqueId('rootfs-badopt')
+    let index
+    const dir = bundle(t, {
+      args: ['true'],
+      mutate: (s) => {
+        index = s.mounts.push({ destination: '/mnt', type: 'bind', source: host, options: ['rbind', 'ro', 'mode=0755'] }) - 1
+      },
+    })
+    const check = cleanup(t, { root, id, bundle: dir })
+    const r = await tsrun(['--root', root, 'run', '--bundle', dir, id])
+    t.not(r.code, 0, 'run fails')
+    t.match(r.stderr, `mounts[${index}].options`, 'the error names the field')
+    t.match(r.stderr, 'mode=0755', 'and the option')
+    t.same(await check(), [], 'nothing left behind')
+  })
+  await t.test('r* options on a tmpfs are applied too, after what is written under it', async (t) => {
+    // runc 1.1.5 applies them to bind mounts only and drops them here.
+    const { ts, check } = await runBoth(t, {
+      args: ['sh', '-c', `touch /mnt/t/x 2>/dev/null; echo "touch=$?"; stat -c %a /mnt/t/sub; ${MOUNTINFO}`],
+      compare: false,
+      mutate: (s) => {
+        s.mounts.push(
+          { destination: '/mnt/t', type: 'tmpfs', source: 'tmpfs', options: ['size=1m', 'rro', 'rnoexec'] },
+          { destination: '/mnt/t/sub', type: 'tmpfs', source: 'tmpfs', options: ['size=1m', 'mode=700'] },
+        )
+      },
+    })
+    t.equal(ts.code, 0, ts.stderr)
+    t.match(ts.stdout, /^touch=1\n700\n/, 'the tmpfs is read-only, its submount was made in it')
+    const mi = mountinfoBetween(ts.stdout)
+    for (const p of ['/mnt/t', '/mnt/t/sub']) {
+      const o = mi.find((m) => m.mountPoint === p)?.options ?? []
+      t.ok(o.includes('ro') && o.includes('noexec'), `${p} is ro,noexec (recursive): ${o}`)
+    }
+    t.same(await check(), [])
+  })
+})
+
+t.test('read-only /dev and tmpfs: filled first, then remounted read-only (as runc)', async (t) => {
+  if (!needsRoot(t)) return
+  // Everything tsrun writes under them must come first: /dev nodes, links,
+  // pts, shm, mqueue; the mode of a tmpfs over /var; a mount point in a
+  // read-only tmpfs; tmpcopyup; a working directory to create.
+  const script = [
+    'ls /dev | tr "\\n" " "; echo',
+    'stat -c "%n %a" /var /mnt/ro/sub; ls /mnt/cp',
+    'pwd',
+    'touch /dev/x /var/x /mnt/ro/x 2>&1 | sort',
+    MOUNTINFO,
+  ].join('; ')
+  const { ts, rc, check } = await runBoth(t, {
+    args: ['sh', '-c', script],
+    separate: true,
+    mutate: (s) => {
+      s.mounts.find((m) => m.destination === '/dev').options.push('ro')
+      s.process.cwd = '/dev/work'
+      s.mounts.push(
+        { destination: '/var', type: 'tmpfs', source: 'tmpfs', options: ['ro', 'size=1m'] },
+        { destination: '/mnt/ro', type: 'tmpfs', source: 'tmpfs', options: ['ro', 'size=1m'] },
+        { destination: '/mnt/ro/sub', type: 'tmpfs', source: 'tmpfs', options: ['size=1m'] },
+        { destination: '/mnt/cp', type: 'tmpfs', source: 'tmpfs', options: ['ro', 'tmpcopyup'] },
+      )
+    },
+    prepare: (d) => {
+      mkdirSync(join(d, 'rootfs', 'mnt', 'cp'), { recursive: true })
+      writeFileSync(join(d, 'rootfs', 'mnt', 'cp', 'marker'), '')
+    },
+  })
+  t.equal(ts.code, 0, `tsrun run exits 0: ${ts.stderr}`)
+  const out = ts.stdout.split('\n')
+  for (const n of ['null', 'zero', 'tty', 'ptmx', 'fd', 'pts', 'shm', 'mqueue', 'work']) {
+    t.ok(out[0].split(' ').includes(n), `/dev/${n} exists`)
+  }
+  t.equal(out[1], '/var 755', 'the tmpfs over /var kept its mode')
+  t.match(out[2], /^\/mnt\/ro\/sub \d+$/, 'a mount point was made in the read-only tmpfs')
+  t.equal(out[3], 'marker', 'tmpcopyup copied what the tmpfs covers')
+  t.equal(out[4], '/dev/work', 'the working directory was made in /dev')
+  const mi = mountinfoBetween(ts.stdout)
+  for (const p of ['/dev', '/var', '/mnt/ro', '/mnt/cp']) {
+    t.ok(mi.find((m) => m.mountPoint === p)?.options.includes('ro'), `${p} is mounted ro`)
+  }
+  for (const p of ['/dev', '/var', '/mnt/ro']) t.match(ts.stdout, `${p}/x: Read-only file system`, `${p} refuses writes`)
+  if (rc) {
+    t.equal(rc.code, 0, rc.stderr)
+    t.equal(ts.stdout.split('--mountinfo--')[0], rc.stdout.split('--mountinfo--')[0], 'the same /dev, modes, cwd and errors as runc')
+    const sig = (out) => mountinfoBetween(out).filter((m) => /^\/(dev|var|mnt)(\/|$)/.test(m.mountPoint))
+      .map((m) => `${m.mountPoint} ${m.options.join(',')}`)
+    t.same(sig(ts.stdout), sig(rc.stdout), 'the same mount options as runc')
+  }
   t.same(await check(), [])
 })
 
