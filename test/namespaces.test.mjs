@@ -7,7 +7,7 @@ import { existsSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { hostname as osHostname } from 'node:os'
 import {
-  bundle, cleanup, mountsUnder, needsRoot, runc, stateRoot, tsrun, uniqueId, which,
+  bundle, cleanup, mountsUnder, needsRoot, run, runc, stateRoot, tsrun, TSRUN_BIN, uniqueId, which,
 } from './helpers/env.mjs'
 
 const RUNC = which('runc')
@@ -236,6 +236,35 @@ t.test('no mount namespace: the container runs chrooted in the host\'s, and noth
         t.not(rc.code, 0, 'runc refuses it too')
         t.match(rc.stderr, 'without a private MNT namespace')
       }
+      t.same(await check(), [])
+    })
+  }
+})
+
+t.test('a namespace joined by path that is the runtime\'s own is the host\'s: what needs a new one is refused', async (t) => {
+  if (!needsRoot(t)) return
+  // /proc/self/ns/<x> opened by tsrun is its own namespace. tsrun runs in a
+  // throwaway mount and uts namespace here, so that a regression would
+  // mount or rename in that one, not on the host.
+  const cases = [
+    ['mounts', 'mount', (s) => {}],
+    ['hostname', 'uts', (s) => { s.hostname = 'renamed' }],
+  ]
+  for (const [field, type, mutate] of cases) {
+    await t.test(`${type} joined: ${field} is refused`, async (t) => {
+      const root = stateRoot(t)
+      const id = uniqueId('ns-own')
+      const dir = bundle(t, {
+        args: ['true'],
+        mutate: (s) => {
+          s.linux.namespaces = s.linux.namespaces.map((n) => (n.type === type ? { type, path: `/proc/self/ns/${NS_FILE[type]}` } : n))
+          mutate(s)
+        },
+      })
+      const check = cleanup(t, { root, id, bundle: dir })
+      const r = await run('unshare', ['-mu', '--propagation', 'private', TSRUN_BIN, '--root', root, 'run', '--bundle', dir, id])
+      t.not(r.code, 0, 'run fails')
+      t.match(r.stderr, `${field}:`, 'the error names the field')
       t.same(await check(), [])
     })
   }

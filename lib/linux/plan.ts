@@ -99,12 +99,13 @@ function timeOffsetSteps(spec: Spec): Step[] {
 }
 
 /**
- * Without a mount namespace the container runs in the runtime's own (as under
- * runc and crun), chrooted into the rootfs; but tsrun never mounts on the
- * host, so whatever needs a mount is refused here, naming the field.
+ * Without a mount namespace (or with the runtime's own, joined by path) the
+ * container runs in the host's (as under runc and crun), chrooted into the
+ * rootfs; but tsrun never mounts on the host, so whatever needs a mount is
+ * refused here, naming the field.
  */
 function refuseWithoutMountNamespace(spec: Spec, noPivot: boolean): void {
-  const why = 'needs a mount namespace (linux.namespaces has none, and tsrun never mounts on the host)';
+  const why = 'needs a mount namespace other than the host\'s (tsrun never mounts on the host)';
   const linux = spec.linux ?? {};
   const asked: [string, boolean][] = [
     ['mounts', (spec.mounts ?? []).length > 0],
