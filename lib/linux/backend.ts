@@ -283,7 +283,9 @@ export const linuxBackend: Backend = {
     try {
       prepared = prepareExec(record, proc, { ...options, consoleSocketFd: receive?.[1] }, hooks.warn);
       if (receive) prepared.fds.push(receive[1]);
-      init = await spawnInit(prepared, null, hooks.stateOf, placeInit(prepared, cgroup, hooks.debug));
+      // The seccomp agent gets the running container's state, as with runc.
+      const stateOf = () => hooks.stateOf('running', record.pid);
+      init = await spawnInit(prepared, null, stateOf, placeInit(prepared, cgroup, hooks.debug));
     } catch (e) {
       if (receive) native.close(receive[0]);
       if (prepared) releaseFds(prepared);

@@ -8,7 +8,7 @@ import type { Spec } from '../spec/types.js';
 import type { StateRecord } from '../state/store.js';
 import { K, native } from './native.js';
 import { Create, Op } from './steps.js';
-import { processFields, type InitPlan, type LinuxCreateOptions, type PreparedInit } from './plan.js';
+import { messageSize, processFields, type InitPlan, type LinuxCreateOptions, type PreparedInit } from './plan.js';
 import type { NamespacePlan, NamespaceType } from './namespaces.js';
 import { SpecError } from '../spec/errors.js';
 
@@ -72,11 +72,13 @@ export function prepareExec(
       createContainerHooks: [],
       startContainerHooks: [],
       runtimeHooks: false,
-      messageSize: 4096,
+      messageSize: messageSize(spec, record.bundle, record.id),
     };
     // The joins' fds are closed with the namespaces; the rest after the spawn.
     const joinFds = new Set(namespaces.joins.map((j) => j.fd));
-    return { plan, namespaces, spec, fds: fds.filter((fd) => !joinFds.has(fd)) };
+    return {
+      plan, namespaces, spec, listenerMetadata: spec.linux?.seccomp?.listenerMetadata, fds: fds.filter((fd) => !joinFds.has(fd)),
+    };
   } catch (e) {
     for (const fd of fds) closeSync(fd);
     throw e;
