@@ -861,3 +861,44 @@ t.test('duplicate id: the second create fails, the first container is intact', a
   }, 'the second create fails with runc\'s message; the first still starts')
   if (obs.runc) t.same(obs.tsrun, obs.runc, 'the same as runc')
 })
+
+// ---------------------------------------------------------------- exit codes
+
+t.test('exec: tsrun\'s own failures exit 255, the process\'s status is its own; run exits 1', async (t) => {
+  if (!needsRoot(t)) return
+  const dir = bundle(t, { args: ['sleep', '100'] })
+  const missing = bundle(t, { args: ['nosuchprog'] })
+  const obs = {}
+  for (const rt of runtimes(t)) {
+    const root = stateRoot(t)
+    const id = uniqueId(`cli-execcode-${rt}`)
+    const check = cleanup(t, { root, id, bundle: dir, bundles: [missing], runtime: rt })
+    const code = async (...args) => (await exec(rt, ['--root', root, ...args])).code
+    t.equal((await execFiles(t, rt, ['--root', root, 'run', '-d', '--bundle', dir, id])).code, 0, `${rt} run -d`)
+    const o = (obs[rt] = {})
+    o.status = await code('exec', id, 'sh', '-c', 'exit 7')
+    o.missingProgram = await code('exec', id, 'nosuchprog')
+    o.detachedMissing = await code('exec', '-d', id, 'nosuchprog')
+    o.pidFile = await code('exec', '--pid-file', '/proc/nonexistent/pid', id, 'true')
+    o.noCommand = await code('exec', id)
+    o.noContainer = await code('exec', uniqueId('cli-none'), 'true')
+    o.badUser = await code('exec', '--user', 'abc', id, 'true')
+    o.badFlag = await code('exec', '--bogus', id, 'true')
+    o.noId = await code('exec')
+    t.equal(await code('pause', id), 0, `${rt} pause`)
+    o.paused = await code('exec', id, 'true')
+    t.equal(await code('resume', id), 0, `${rt} resume`)
+    for (const [name, args] of [['runMissingProgram', ['--bundle', missing]], ['runPidFile', ['--pid-file', '/proc/nonexistent/pid', '--bundle', dir]]]) {
+      const other = uniqueId(`cli-runcode-${rt}`)
+      check.add(other)
+      o[name] = (await execFiles(t, rt, ['--root', root, 'run', ...args, other])).code
+    }
+    await exec(rt, ['--root', root, 'delete', '--force', id])
+    t.same(await check(), [], `${rt}: nothing left behind`)
+  }
+  t.same(obs.tsrun, {
+    status: 7, missingProgram: 255, detachedMissing: 255, pidFile: 255, noCommand: 255, noContainer: 255,
+    badUser: 255, badFlag: 1, noId: 1, paused: 255, runMissingProgram: 1, runPidFile: 1,
+  }, 'exec: 255 when tsrun fails, 1 for a bad command line; run: 1')
+  if (obs.runc) t.same(obs.tsrun, obs.runc, 'the same codes as runc')
+})
