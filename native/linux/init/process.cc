@@ -196,6 +196,8 @@ int RunHooks(const Plan& plan, const std::vector<Hook>& hooks, int phase, int me
     if (pid == 0) {
       sigaction(SIGPIPE, &dfl, nullptr);
       if (dup2(p[0], 0) < 0) _exit(127);
+      // Stdio only: none of the init's fds (the cgroup, the state dir, ...).
+      syscall(SYS_close_range, 3, ~0U, 0);
       if (h.cwd && chdir(h.cwd) != 0) _exit(127);
       execve(h.path, h.argv.data(), h.envp.data());
       _exit(127);
