@@ -25,6 +25,7 @@ const flags = {
   'no-new-privs': { type: 'boolean', desc: 'set the no new privileges value for the process' },
   cap: { type: 'string', short: 'c', multiple: true, desc: 'add a capability to the bounding set for the process' },
   'preserve-fds': { type: 'uint', desc: 'Pass N additional file descriptors to the container (stdio + N in total) (default: 0)' },
+  cgroup: { type: 'string', multiple: true, desc: 'run the process in an (existing) sub-cgroup(s). Format is [<controller>:]<cgroup>.' },
   'ignore-paused': { type: 'boolean', desc: 'allow exec in a paused container' },
 } as const;
 
@@ -57,6 +58,22 @@ function processFor(c: Container, o: Values<typeof flags>, args: string[]): Proc
   return p;
 }
 
+/** --cgroup values as runc 1.1 reads them: one PATH, or CONTROLLER[,CONTROLLER...]:PATH each. */
+function subCgroupPaths(args: string[]): Record<string, string> {
+  const paths: Record<string, string> = {};
+  for (const c of args) {
+    const parts = c.split(':');
+    if (parts.length > 2) throw new InvalidArgumentError(`invalid --cgroup argument: ${c}`);
+    if (parts.length === 1) {
+      if (args.length !== 1) throw new InvalidArgumentError(`invalid --cgroup argument: ${c} (missing <controller>: prefix)`);
+      paths[''] = c;
+    } else {
+      for (const controller of parts[0]!.split(',')) paths[controller] = parts[1]!;
+    }
+  }
+  return paths;
+}
+
 async function execIn(o: Values<typeof flags>, id: string, args: string[], g: GlobalOptions): Promise<number> {
   const c = await new Runtime(g.runtime).load(validateId(id));
   const proc = processFor(c, o, args);
@@ -69,6 +86,7 @@ async function execIn(o: Values<typeof flags>, id: string, args: string[], g: Gl
       openConsole: !o.detach,
       detach: o.detach ?? false,
       preserveFds: o['preserve-fds'] ?? 0,
+      ...(o.cgroup ? { subCgroupPaths: subCgroupPaths(o.cgroup) } : {}),
     });
     return signals ? await foreground(p, p.wait(), signals) : 0;
   } finally {
