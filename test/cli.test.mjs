@@ -879,7 +879,11 @@ t.test('exec: tsrun\'s own failures exit 255, the process\'s status is its own; 
     o.status = await code('exec', id, 'sh', '-c', 'exit 7')
     o.missingProgram = await code('exec', id, 'nosuchprog')
     o.detachedMissing = await code('exec', '-d', id, 'nosuchprog')
-    o.pidFile = await code('exec', '--pid-file', '/proc/nonexistent/pid', id, 'true')
+    // The process was started, its pid could not be written: it does not stay (as runc).
+    const nap = String(100_000 + Math.floor(Math.random() * 800_000))
+    o.pidFile = await code('exec', '--pid-file', '/proc/nonexistent/pid', id, 'sleep', nap)
+    o.pidFileDetached = await code('exec', '-d', '--pid-file', '/proc/nonexistent/pid', id, 'sleep', nap)
+    o.pidFileLeft = await waitFor(() => processesWith(`sleep\0${nap}`).length === 0, 5000) ? [] : processesWith(`sleep\0${nap}`)
     o.noCommand = await code('exec', id)
     o.noContainer = await code('exec', uniqueId('cli-none'), 'true')
     o.badUser = await code('exec', '--user', 'abc', id, 'true')
@@ -897,7 +901,7 @@ t.test('exec: tsrun\'s own failures exit 255, the process\'s status is its own; 
     t.same(await check(), [], `${rt}: nothing left behind`)
   }
   t.same(obs.tsrun, {
-    status: 7, missingProgram: 255, detachedMissing: 255, pidFile: 255, noCommand: 255, noContainer: 255,
+    status: 7, missingProgram: 255, detachedMissing: 255, pidFile: 255, pidFileDetached: 255, pidFileLeft: [], noCommand: 255, noContainer: 255,
     badUser: 255, badFlag: 1, noId: 1, paused: 255, runMissingProgram: 1, runPidFile: 1,
   }, 'exec: 255 when tsrun fails, 1 for a bad command line; run: 1')
   if (obs.runc) t.same(obs.tsrun, obs.runc, 'the same codes as runc')
