@@ -6,7 +6,7 @@
 
 import t from 'tap'
 import {
-  closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync,
+  closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync,
 } from 'node:fs'
 import { join } from 'node:path'
 import { runcDefaultSpec } from '../scripts/make-bundle.mjs'
@@ -859,5 +859,158 @@ t.test('duplicate id: the second create fails, the first container is intact', a
     second: { code: 1, message: 'RUNTIME create failed: container with given ID already exists' },
     intact: true, alive: true, ranEarly: false, start: 0, ran: true, running: 'running', delete: 0, root: [],
   }, 'the second create fails with runc\'s message; the first still starts')
+  if (obs.runc) t.same(obs.tsrun, obs.runc, 'the same as runc')
+})
+
+// ---------------------------------------------------------------- exit codes
+
+t.test('exec: tsrun\'s own failures exit 255, the process\'s status is its own; run exits 1', async (t) => {
+  if (!needsRoot(t)) return
+  const dir = bundle(t, { args: ['sleep', '100'] })
+  const missing = bundle(t, { args: ['nosuchprog'] })
+  const obs = {}
+  for (const rt of runtimes(t)) {
+    const root = stateRoot(t)
+    const id = uniqueId(`cli-execcode-${rt}`)
+    const check = cleanup(t, { root, id, bundle: dir, bundles: [missing], runtime: rt })
+    const code = async (...args) => (await exec(rt, ['--root', root, ...args])).code
+    t.equal((await execFiles(t, rt, ['--root', root, 'run', '-d', '--bundle', dir, id])).code, 0, `${rt} run -d`)
+    const o = (obs[rt] = {})
+    o.status = await code('exec', id, 'sh', '-c', 'exit 7')
+    o.missingProgram = await code('exec', id, 'nosuchprog')
+    o.detachedMissing = await code('exec', '-d', id, 'nosuchprog')
+    // The process was started, its pid could not be written: it does not stay (as runc).
+    const nap = String(100_000 + Math.floor(Math.random() * 800_000))
+    o.pidFile = await code('exec', '--pid-file', '/proc/nonexistent/pid', id, 'sleep', nap)
+    o.pidFileDetached = await code('exec', '-d', '--pid-file', '/proc/nonexistent/pid', id, 'sleep', nap)
+    o.pidFileLeft = await waitFor(() => processesWith(`sleep\0${nap}`).length === 0, 5000) ? [] : processesWith(`sleep\0${nap}`)
+    o.noCommand = await code('exec', id)
+    o.noContainer = await code('exec', uniqueId('cli-none'), 'true')
+    o.badUser = await code('exec', '--user', 'abc', id, 'true')
+    o.badFlag = await code('exec', '--bogus', id, 'true')
+    o.noId = await code('exec')
+    t.equal(await code('pause', id), 0, `${rt} pause`)
+    o.paused = await code('exec', id, 'true')
+    t.equal(await code('resume', id), 0, `${rt} resume`)
+    for (const [name, args] of [['runMissingProgram', ['--bundle', missing]], ['runPidFile', ['--pid-file', '/proc/nonexistent/pid', '--bundle', dir]]]) {
+      const other = uniqueId(`cli-runcode-${rt}`)
+      check.add(other)
+      o[name] = (await execFiles(t, rt, ['--root', root, 'run', ...args, other])).code
+    }
+    await exec(rt, ['--root', root, 'delete', '--force', id])
+    t.same(await check(), [], `${rt}: nothing left behind`)
+  }
+  t.same(obs.tsrun, {
+    status: 7, missingProgram: 255, detachedMissing: 255, pidFile: 255, pidFileDetached: 255, pidFileLeft: [], noCommand: 255, noContainer: 255,
+    badUser: 255, badFlag: 1, noId: 1, paused: 255, runMissingProgram: 1, runPidFile: 1,
+  }, 'exec: 255 when tsrun fails, 1 for a bad command line; run: 1')
+  if (obs.runc) t.same(obs.tsrun, obs.runc, 'the same codes as runc')
+})
+
+// ---------------------------------------------------------------- exec --cgroup
+
+/** The container init's cgroup per hierarchy: [{ line: "N:controllers", path, dir }]. */
+function cgroupDirs(pid) {
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').trim().split('\n').map((l) => {
+    const [pre, post] = l.split(' - ')
+    const f = pre.split(' ')
+    const [fstype, , opts] = post.split(' ')
+    return { root: f[3], point: f[4], fstype, opts: opts.split(',') }
+  })
+  return readFileSync(`/proc/${pid}/cgroup`, 'utf8').trim().split('\n').map((l) => {
+    const [n, controllers, path] = l.split(':')
+    const m = controllers === ''
+      ? mounts.find((x) => x.fstype === 'cgroup2')
+      : mounts.find((x) => x.fstype === 'cgroup' && controllers.split(',').every((c) => x.opts.includes(c)))
+    return { line: `${n}:${controllers}`, path, dir: join(m.point, path.slice(m.root === '/' ? 0 : m.root.length)) }
+  })
+}
+
+t.test('exec --cgroup: into existing sub-cgroups, and runc\'s errors', async (t) => {
+  if (!needsRoot(t)) return
+  const dir = bundle(t, { args: ['sleep', '100'] })
+  const obs = {}
+  for (const rt of runtimes(t)) {
+    const root = stateRoot(t)
+    const id = uniqueId(`cli-subcg-${rt}`)
+    const check = cleanup(t, { root, id, bundle: dir, runtime: rt })
+    t.equal((await execFiles(t, rt, ['--root', root, 'run', '-d', '--bundle', dir, id])).code, 0, `${rt} run -d`)
+    const init = cgroupDirs((await state(rt, root, id)).pid)
+    const subs = init.map((c) => join(c.dir, 'sub'))
+    const o = (obs[rt] = {})
+    try {
+      for (const [c, sub] of init.map((c, i) => [c, subs[i]])) {
+        mkdirSync(sub)
+        // A v1 cpuset cgroup takes no task until it has cpus and mems.
+        for (const f of ['cpuset.cpus', 'cpuset.mems']) {
+          if (c.line.split(':')[1].split(',').includes('cpuset')) writeFileSync(join(sub, f), readFileSync(join(c.dir, f)))
+        }
+      }
+      // Each hierarchy's cgroup of the exec'd process, relative to the init's.
+      const where = async (...flags) => {
+        const r = await exec(rt, ['--root', root, 'exec', ...flags, id, 'cat', '/proc/self/cgroup'])
+        if (r.code !== 0) return { code: r.code, message: errorMessage(r.stderr) }
+        return r.stdout.trim().split('\n').map((l) => {
+          const [n, controllers, path] = l.split(':')
+          const base = init.find((c) => c.line === `${n}:${controllers}`).path
+          return `${controllers}:${path.startsWith(base) ? path.slice(base.length) : path}`
+        }).sort()
+      }
+      o.all = await where('--cgroup', 'sub')
+      o.none = await where()
+      o.root = await where('--cgroup', '/')
+      o.some = await where('--cgroup', 'pids:sub', '--cgroup', 'memory,cpu:sub')
+      for (const [name, flags] of Object.entries({
+        parent: ['--cgroup', '..'], escape: ['--cgroup', 'sub/../..'], missing: ['--cgroup', 'nonexistent'],
+        unknown: ['--cgroup', 'whaaat:/'], colons: ['--cgroup', 'a:b:c'], twoPaths: ['--cgroup', 'a', '--cgroup', 'b'],
+      })) {
+        const r = await exec(rt, ['--root', root, 'exec', ...flags, id, 'true'])
+        o[name] = { code: r.code, ...(name === 'missing' ? {} : { message: errorMessage(r.stderr).replace(/unable to create new parent process: /, '') }) }
+      }
+    } finally {
+      for (const sub of subs) try { rmdirSync(sub) } catch {}
+    }
+    await exec(rt, ['--root', root, 'delete', '--force', id])
+    t.same(await check(), [], `${rt}: nothing left behind`)
+  }
+  const lines = obs.tsrun.none
+  t.ok(lines.length > 0 && lines.every((l) => l.endsWith(':')), 'without --cgroup: the container\'s cgroup')
+  t.same(obs.tsrun.all, lines.map((l) => `${l}/sub`), '--cgroup PATH: that sub-cgroup in every hierarchy')
+  t.same(obs.tsrun.root, lines, '--cgroup /: the container\'s own')
+  t.same(obs.tsrun.some, lines.map((l) => (/^(pids|memory|cpu):$/.test(l) ? `${l}/sub` : l)).sort(), 'CONTROLLER[,CONTROLLER]:PATH: those controllers only')
+  t.same(obs.tsrun.parent, { code: 255, message: 'exec failed: .. is not a sub cgroup path' })
+  t.same(obs.tsrun.colons, { code: 255, message: 'exec failed: invalid --cgroup argument: a:b:c' })
+  t.same(obs.tsrun.missing, { code: 255 })
+  if (obs.runc) t.same(obs.tsrun, obs.runc, 'the same as runc')
+})
+
+t.test('ps ID [ps options]: the options after the id go to ps(1), rows kept for the container\'s pids', async (t) => {
+  if (!needsRoot(t)) return
+  const dir = bundle(t, { args: ['sleep', '100'] })
+  const obs = {}
+  for (const rt of runtimes(t)) {
+    const root = stateRoot(t)
+    const id = uniqueId(`cli-ps-${rt}`)
+    const check = cleanup(t, { root, id, bundle: dir, runtime: rt })
+    t.equal((await execFiles(t, rt, ['--root', root, 'run', '-d', '--bundle', dir, id])).code, 0, `${rt} run -d`)
+    const pid = (await state(rt, root, id)).pid
+    const ps = async (...args) => {
+      const r = await exec(rt, ['--root', root, 'ps', id, ...args])
+      // (tsrun's log lines put a multi-line message on one line.)
+      return { code: r.code, stdout: r.stdout.replaceAll(String(pid), 'PID'), ...(r.code ? { message: errorMessage(r.stderr).replace(/\s+/g, ' ').trim() } : {}) }
+    }
+    obs[rt] = {
+      options: await ps('-o', 'pid,comm'),
+      twoOptions: await ps('-o', 'pid', '-o', 'args'),
+      // After the id, -f is ps's: "-f json" is not the json format.
+      afterId: await ps('-f', 'json'),
+      noPidColumn: await ps('-o', 'comm'),
+    }
+    await exec(rt, ['--root', root, 'delete', '--force', id])
+    t.same(await check(), [], `${rt}: nothing left behind`)
+  }
+  t.match(obs.tsrun.options, { code: 0, stdout: /^\s*PID COMMAND\n\s*PID sleep\n$/ }, 'ps -o pid,comm, the container\'s row only')
+  t.match(obs.tsrun.afterId, { code: 1, message: /^exit status 1: error: / }, 'ps(1)\'s failure, with its output')
+  t.same(obs.tsrun.noPidColumn, { code: 1, stdout: '', message: "couldn't find PID field in ps output" })
   if (obs.runc) t.same(obs.tsrun, obs.runc, 'the same as runc')
 })

@@ -253,3 +253,34 @@ t.test('run in the foreground with a terminal: what is typed reaches the program
     })
   }
 })
+
+t.test('the pty of a non-root user keeps devpts\' tty group, as with runc (run and exec -t)', async (t) => {
+  if (!needsRoot(t)) return
+  if (!needsCommand(t, 'script')) return
+  // runc changes the owner of the stdio only; the group stays devpts' gid=5.
+  const stat = ['sh', '-c', 'stat -c "%u:%g %a" "$(tty)"']
+  const got = {}
+  for (const rt of runtimes(t)) {
+    await t.test(rt, async (t) => {
+      const user = (s) => { s.process.user = { uid: 1000, gid: 100 } }
+      const dir = bundle(t, { args: stat, mutate: (s) => { user(s); s.process.terminal = true } })
+      const sleeper = bundle(t, { args: ['sleep', '100'], mutate: user })
+      const root = stateRoot(t)
+      const id = uniqueId(`tty-owner-${rt}`)
+      const sleeping = uniqueId(`tty-owner-exec-${rt}`)
+      const check = cleanup(t, { root, ids: [id, sleeping], bundles: [dir, sleeper], runtime: rt })
+      const bin = rt === 'tsrun' ? `${quote(process.execPath)} ${quote(TSRUN_BIN)}` : quote(RUNC)
+      const ran = await underScript(`${bin} --root ${quote(root)} run --bundle ${quote(dir)} ${id}`)
+      t.equal(ran.code, 0, `${rt} run: ${ran.stderr}`)
+      const d = await exec(rt, ['--root', root, 'run', '-d', '--bundle', sleeper, sleeping], { stdio: ['ignore', 'ignore', 'pipe'] })
+      t.equal(d.code, 0, `${rt} run -d: ${d.stderr}`)
+      const execd = await underScript(`${bin} --root ${quote(root)} exec -t ${sleeping} ${stat.map(quote).join(' ')}`)
+      t.equal(execd.code, 0, `${rt} exec -t: ${execd.stderr}`)
+      await exec(rt, ['--root', root, 'delete', '--force', sleeping])
+      got[rt] = { run: /\d+:\d+ \d+/.exec(ran.stdout)?.[0], exec: /\d+:\d+ \d+/.exec(execd.stdout)?.[0] }
+      t.same(await check(), [])
+    })
+  }
+  t.same(got.tsrun, { run: '1000:5 620', exec: '1000:5 620' }, 'owned by the user, group tty (5), rw--w----')
+  if (got.runc) t.same(got.tsrun, got.runc, 'the same as runc')
+})

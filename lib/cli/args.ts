@@ -164,6 +164,14 @@ export function validateId(id: string): string {
   return id;
 }
 
+/** A command's failure with its own exit status (runc's exec: 255, apart from the process's statuses). */
+export class CommandFailure extends Error {
+  override name = 'CommandFailure';
+  constructor(message: string, readonly exitCode: number, options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
 /** runc wraps create/run failures: "runc create failed: <cause>". */
 export function failed(cmd: string, e: unknown): Error {
   return new Error(`tsrun ${cmd} failed: ${describe(e)}`, { cause: e });

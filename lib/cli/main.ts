@@ -1,6 +1,6 @@
 // tsrun's entry: parses the global options, then imports only the module of
 // the command asked for, so `tsrun state` never loads what `run` needs.
-import { checkArgs, formatHelp, parseFlags, UsageError, type Command, type Flags, type GlobalOptions } from './args.js';
+import { checkArgs, CommandFailure, formatHelp, parseFlags, UsageError, type Command, type Flags, type GlobalOptions } from './args.js';
 import * as log from './log.js';
 import { readFileSync } from 'node:fs';
 import { SPEC_VERSION } from '../spec/version.js';
@@ -104,6 +104,6 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: unknown) => {
     log.error(log.describe(e));
-    process.exit(1);
+    process.exit(e instanceof CommandFailure ? e.exitCode : 1);
   },
 );

@@ -161,7 +161,16 @@ export class Container extends EventEmitter {
   async exec(process: Process, options: ExecOptions = {}): Promise<ExecProcess> {
     const backend = await this.ctx.backend();
     const started = await backend.exec(this.record, process, options, this.hooks);
-    if (options.pidFile) writePidFile(options.pidFile, started.live.pid);
+    if (options.pidFile) {
+      try {
+        writePidFile(options.pidFile, started.live.pid);
+      } catch (e) {
+        // As runc: a process whose pid could not be written does not stay.
+        started.live.signal(9);
+        if (!options.detach) await started.live.exited;
+        throw e;
+      }
+    }
     return new ExecProcess(started.live, started.console, this.ctx);
   }
 

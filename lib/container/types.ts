@@ -66,6 +66,12 @@ export interface ExecOptions {
   preserveFds?: number;
   /** The process's stdin, stdout and stderr: fds of this process (default 0, 1, 2). */
   stdio?: [number, number, number];
+  /**
+   * Existing sub-cgroups of the container's to run the process in (`runc
+   * exec --cgroup`): controller -> path below the container's cgroup, or
+   * "" -> one path below it in every hierarchy.
+   */
+  subCgroupPaths?: Record<string, string>;
 }
 
 export interface DeleteOptions {

@@ -2,7 +2,7 @@
 import { chmodSync, closeSync, constants, existsSync, openSync, readSync, readdirSync, readlinkSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend, CreateRequest, CreatedInit, HookContext, LiveInit, StartedProcess } from '../container/backend.js';
-import { prepareExec } from './exec.js';
+import { prepareExec, subCgroups } from './exec.js';
 import { runHooksWarning } from './hooks.js';
 import type { ContainerStats, ContainerStatus, ExecOptions, ExitStatus } from '../container/types.js';
 import type { LinuxResources, Process } from '../spec/types.js';
@@ -275,7 +275,7 @@ export const linuxBackend: Backend = {
 
   async exec(record: StateRecord, proc: Process, options: ExecOptions, hooks: HookContext): Promise<StartedProcess> {
     if (!isAlive(record.pid, record.pidStartTime)) throw new InvalidStateError('cannot exec in a stopped container');
-    const cgroup = cgroupOf(record);
+    const cgroup = options.subCgroupPaths ? subCgroups(record, options.subCgroupPaths) : cgroupOf(record);
     const receive = proc.terminal && options.openConsole && !options.consoleSocket ? native.socketpair() : null;
     let init: InitProcess;
     // Assigned first thing in the try; the catch releases its fds.
@@ -283,7 +283,9 @@ export const linuxBackend: Backend = {
     try {
       prepared = prepareExec(record, proc, { ...options, consoleSocketFd: receive?.[1] }, hooks.warn);
       if (receive) prepared.fds.push(receive[1]);
-      init = await spawnInit(prepared, null, hooks.stateOf, placeInit(prepared, cgroup, hooks.debug));
+      // The seccomp agent gets the running container's state, as with runc.
+      const stateOf = () => hooks.stateOf('running', record.pid);
+      init = await spawnInit(prepared, null, stateOf, placeInit(prepared, cgroup, hooks.debug));
     } catch (e) {
       if (receive) native.close(receive[0]);
       if (prepared) releaseFds(prepared);
@@ -336,7 +338,7 @@ export const linuxBackend: Backend = {
  */
 function placeInit(
   prepared: PreparedInit,
-  cgroup: CgroupManager | null,
+  cgroup: Pick<CgroupManager, 'selfPlacement' | 'enter'> | null,
   debug: (message: string) => void,
 ): (pid: number, inCgroup: boolean) => void | Promise<void> {
   const placement = cgroup?.selfPlacement() ?? null;

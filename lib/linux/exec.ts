@@ -2,15 +2,18 @@
 // joins the container's namespaces through a pidfd of its init (setns with
 // every namespace at once), enters its cgroup, and gets the process part of
 // the plan: user, capabilities, rlimits, seccomp, terminal.
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
+import { posix } from 'node:path';
 import type { Spec } from '../spec/types.js';
 import type { StateRecord } from '../state/store.js';
 import { K, native } from './native.js';
 import { Create, Op } from './steps.js';
-import { processFields, type InitPlan, type LinuxCreateOptions, type PreparedInit } from './plan.js';
+import { messageSize, processFields, type InitPlan, type LinuxCreateOptions, type PreparedInit } from './plan.js';
 import type { NamespacePlan, NamespaceType } from './namespaces.js';
 import { SpecError } from '../spec/errors.js';
+import { InvalidArgumentError, InvalidStateError } from '../errors.js';
+import type { CgroupManager } from './cgroups/manager.js';
 
 const cloneFlag: Record<NamespaceType, number> = {
   pid: K.CLONE_NEWPID, network: K.CLONE_NEWNET, mount: K.CLONE_NEWNS, ipc: K.CLONE_NEWIPC,
@@ -72,13 +75,47 @@ export function prepareExec(
       createContainerHooks: [],
       startContainerHooks: [],
       runtimeHooks: false,
-      messageSize: 4096,
+      messageSize: messageSize(spec, record.bundle, record.id),
     };
     // The joins' fds are closed with the namespaces; the rest after the spawn.
     const joinFds = new Set(namespaces.joins.map((j) => j.fd));
-    return { plan, namespaces, spec, fds: fds.filter((fd) => !joinFds.has(fd)) };
+    return {
+      plan, namespaces, spec, listenerMetadata: spec.linux?.seccomp?.listenerMetadata, fds: fds.filter((fd) => !joinFds.has(fd)),
+    };
   } catch (e) {
     for (const fd of fds) closeSync(fd);
     throw e;
   }
+}
+
+/**
+ * exec into sub-cgroups of the container's (runc's --cgroup): `sub` maps a
+ * controller (a key of the state's cgroup paths) to a path below its
+ * directory, or "" to one path below every hierarchy. Returns what placing
+ * the new process needs, as a CgroupManager would give it.
+ */
+export function subCgroups(record: StateRecord, sub: Record<string, string>): Pick<CgroupManager, 'selfPlacement' | 'enter'> {
+  if (!record.cgroup) throw new InvalidStateError('cannot exec into a sub-cgroup: the container has no cgroup');
+  const dirs = { ...record.cgroup.paths };
+  const below = (base: string, add: string): string => {
+    const dir = posix.join(base, add);
+    if (dir !== base && !dir.startsWith(`${base}/`)) throw new InvalidArgumentError(`${add} is not a sub cgroup path`);
+    return dir;
+  };
+  if (Object.hasOwn(sub, '')) {
+    for (const k of Object.keys(dirs)) dirs[k] = below(dirs[k]!, sub['']!);
+  } else {
+    for (const [controller, add] of Object.entries(sub)) {
+      if (!Object.hasOwn(dirs, controller)) throw new InvalidArgumentError(`unknown controller ${controller} in SubCgroupPaths`);
+      dirs[controller] = below(dirs[controller]!, add);
+    }
+  }
+  const v1 = [...new Set(Object.entries(dirs).filter(([k]) => k !== '').map(([, d]) => d))];
+  return {
+    // As the container's own: born in the cgroup2 one, moving itself into the v1 ones.
+    selfPlacement: () => ({ ...(dirs[''] !== undefined ? { cloneInto: dirs[''] } : {}), tasks: v1.map((d) => `${d}/tasks`) }),
+    enter(pid: number) {
+      for (const dir of new Set(Object.values(dirs))) writeFileSync(`${dir}/cgroup.procs`, String(pid), { flag: 'r+' });
+    },
+  };
 }

@@ -2,12 +2,12 @@
 // runtime's namespaces; createContainer and startContainer are run by the
 // init itself, in the container's (see native/linux/process.cc). Each gets the
 // container's state as JSON on stdin.
-import { accessSync, constants } from 'node:fs';
-import { createRequire } from 'node:module';
+import { accessSync, constants, fstatSync, readSync } from 'node:fs';
 import type { Spec } from '../spec/types.js';
 import { SpecError } from '../spec/errors.js';
 import { TsrunError } from '../errors.js';
-import { native } from './native.js';
+import { native, type ReapedStatus } from './native.js';
+import { whenReadable } from './reactor.js';
 import { constants as osConstants } from 'node:os';
 
 export type HookKind = 'prestart' | 'createRuntime' | 'createContainer' | 'startContainer' | 'poststart' | 'poststop';
@@ -49,36 +49,36 @@ export function describeInitHookFailure(spec: Spec, kind: HookKind, index: numbe
   return `hooks.${kind}[${index}] (${h?.path}): ${why}`;
 }
 
-// child_process only when a container has hooks: the CLI's start path stays lean.
-const require = createRequire(import.meta.url);
+/** What the hook wrote on stderr (a memfd, read from its start), trimmed. */
+function readStderr(fd: number): string {
+  const buf = Buffer.alloc(Math.min(fstatSync(fd).size, 64 * 1024));
+  return buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString().trim();
+}
 
-function runHook(h: Hook, field: string, state: string, cwd: string): Promise<void> {
-  const { spawn } = require('node:child_process') as typeof import('node:child_process');
-  return new Promise((resolve, reject) => {
-    const args = h.args?.length ? h.args : [h.path];
-    const child = spawn(h.path, args.slice(1), {
-      argv0: args[0],
-      cwd,
-      env: Object.fromEntries((h.env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])),
-      stdio: ['pipe', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    let timedOut = false;
-    const timer = h.timeout ? setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, h.timeout * 1000) : undefined;
-    child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.stdin!.on('error', () => {}); // a hook need not read its stdin
-    child.stdin!.end(state);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(new TsrunError(`${field} (${h.path}): ${e.message}`));
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) return resolve();
-      const why = timedOut ? `timed out after ${h.timeout}s` : signal ? `killed by ${signal}` : `exit status ${code}`;
-      reject(new TsrunError(`${field} (${h.path}): ${why}${stderr.trim() ? `: ${stderr.trim()}` : ''}`));
-    });
-  });
+async function runHook(h: Hook, field: string, state: string, cwd: string): Promise<void> {
+  const args = h.args?.length ? h.args : [h.path];
+  let child: ReturnType<typeof native.spawnHook>;
+  try {
+    // Not child_process: it would pass the hook every fd of ours not marked close-on-exec.
+    child = native.spawnHook(h.path, args, h.env ?? [], cwd, state);
+  } catch (e) {
+    throw new TsrunError(`${field} (${h.path}): ${(e as Error).message}`);
+  }
+  let timedOut = false;
+  const timer = h.timeout ? setTimeout(() => { timedOut = true; native.pidfdSignal(child.pidfd, 9); }, h.timeout * 1000) : undefined;
+  try {
+    let status: ReapedStatus | null | undefined;
+    while ((status = native.reap(child.pidfd)) === null) await whenReadable(child.pidfd);
+    if (status?.code === 0) return;
+    const signal = Object.entries(osConstants.signals).find(([, n]) => n === status?.signal)?.[0];
+    const why = timedOut ? `timed out after ${h.timeout}s` : status?.code == null ? `killed by ${signal}` : `exit status ${status.code}`;
+    const stderr = readStderr(child.stderrFd);
+    throw new TsrunError(`${field} (${h.path}): ${why}${stderr ? `: ${stderr}` : ''}`);
+  } finally {
+    clearTimeout(timer);
+    native.close(child.pidfd);
+    native.close(child.stderrFd);
+  }
 }
 
 /** Runs the hooks of a kind in order, in the bundle as runc does; the first failure is thrown. */

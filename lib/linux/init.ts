@@ -183,8 +183,10 @@ export async function spawnInit(
     for (;;) {
       const r = await next();
       if (r.kind === K.REPORT_PID) {
-        // The init joined a pid namespace, forked the real init, and exits.
+        // The init joined a pid namespace, forked the real init, and exits;
+        // the real init waits for the state texts again, with its own pid.
         follow(r);
+        native.send(child.syncFd, goMessage(prepared, stateOf, pid));
       } else if (r.kind === K.REPORT_HOOKS) {
         // The namespaces exist: prestart and createRuntime hooks may use them.
         await runHooks(spec, 'prestart', stateOf('creating', pid));

@@ -31,6 +31,8 @@ export interface LinuxNative {
   restoreTerminal(fd: number, saved: Buffer): void;
   /** null: none yet (after waiting up to waitMs on this thread); false: EOF. */
   readReport(fd: number, waitMs?: number): InitReport | null | false;
+  /** A hook of the runtime's, with fds 0-2 only: the state on stdin, stderr to the memfd stderrFd. */
+  spawnHook(path: string, argv: string[], env: string[], cwd: string, stdin: string): { pid: number; pidfd: number; stderrFd: number };
   pidfdOpen(pid: number): number;
   pidfdSignal(pidfd: number, signal: number): void;
   reap(pidfd: number): ReapedStatus | null | undefined;

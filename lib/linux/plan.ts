@@ -187,7 +187,7 @@ function rootfsSteps(
 }
 
 /** A generous size for the state texts: they are sent once the pid is known. */
-function messageSize(spec: Spec, bundle: string, id: string): number {
+export function messageSize(spec: Spec, bundle: string, id: string): number {
   return 3 * (512 + id.length + bundle.length + JSON.stringify(spec.annotations ?? {}).length
     + (spec.linux?.seccomp?.listenerMetadata?.length ?? 0));
 }

@@ -30,6 +30,7 @@
 #include <napi.h>
 
 #include "ebpf.h"
+#include "hook-spawn.h"
 #include "init-executable.h"
 #include "plan.h"
 #include "reactor.h"
@@ -631,6 +632,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitReactor(env, exports);
   InitSeccomp(env, exports);
   InitEbpf(env, exports);
+  InitHookSpawn(env, exports);
   return exports;
 }
 

@@ -6,7 +6,8 @@ import { Runtime } from '../../container/runtime.js';
 import type { Container } from '../../container/container.js';
 import type { Process } from '../../spec/types.js';
 import { InvalidArgumentError } from '../../errors.js';
-import { command, failed, validateId, type Values } from '../args.js';
+import { command, CommandFailure, validateId, type GlobalOptions, type Values } from '../args.js';
+import { describe } from '../log.js';
 import { forwardSignals, foreground } from '../foreground.js';
 
 const flags = {
@@ -24,6 +25,7 @@ const flags = {
   'no-new-privs': { type: 'boolean', desc: 'set the no new privileges value for the process' },
   cap: { type: 'string', short: 'c', multiple: true, desc: 'add a capability to the bounding set for the process' },
   'preserve-fds': { type: 'uint', desc: 'Pass N additional file descriptors to the container (stdio + N in total) (default: 0)' },
+  cgroup: { type: 'string', multiple: true, desc: 'run the process in an (existing) sub-cgroup(s). Format is [<controller>:]<cgroup>.' },
   'ignore-paused': { type: 'boolean', desc: 'allow exec in a paused container' },
 } as const;
 
@@ -35,7 +37,7 @@ function processFor(c: Container, o: Values<typeof flags>, args: string[]): Proc
       throw new InvalidArgumentError(`process ${o.process}: ${(e as Error).message}`);
     }
   }
-  if (!args.length) throw new InvalidArgumentError('exec: no command given and no --process');
+  if (!args.length) throw new InvalidArgumentError('process args cannot be empty');
   const base: Process = structuredClone(c.spec.process ?? { cwd: '/', args: [] });
   const p: Process = { ...base, args, terminal: o.tty ?? false };
   if (o.cwd !== undefined) p.cwd = o.cwd;
@@ -56,6 +58,42 @@ function processFor(c: Container, o: Values<typeof flags>, args: string[]): Proc
   return p;
 }
 
+/** --cgroup values as runc 1.1 reads them: one PATH, or CONTROLLER[,CONTROLLER...]:PATH each. */
+function subCgroupPaths(args: string[]): Record<string, string> {
+  const paths: Record<string, string> = {};
+  for (const c of args) {
+    const parts = c.split(':');
+    if (parts.length > 2) throw new InvalidArgumentError(`invalid --cgroup argument: ${c}`);
+    if (parts.length === 1) {
+      if (args.length !== 1) throw new InvalidArgumentError(`invalid --cgroup argument: ${c} (missing <controller>: prefix)`);
+      paths[''] = c;
+    } else {
+      for (const controller of parts[0]!.split(',')) paths[controller] = parts[1]!;
+    }
+  }
+  return paths;
+}
+
+async function execIn(o: Values<typeof flags>, id: string, args: string[], g: GlobalOptions): Promise<number> {
+  const c = await new Runtime(g.runtime).load(validateId(id));
+  const proc = processFor(c, o, args);
+  if (!o['ignore-paused'] && (await c.state()).status === 'paused') throw new InvalidArgumentError('cannot exec in a paused container (use --ignore-paused to override)');
+  const signals = o.detach ? undefined : forwardSignals();
+  try {
+    const p = await c.exec(proc, {
+      ...(o['pid-file'] !== undefined ? { pidFile: o['pid-file'] } : {}),
+      ...(o['console-socket'] !== undefined ? { consoleSocket: o['console-socket'] } : {}),
+      openConsole: !o.detach,
+      detach: o.detach ?? false,
+      preserveFds: o['preserve-fds'] ?? 0,
+      ...(o.cgroup ? { subCgroupPaths: subCgroupPaths(o.cgroup) } : {}),
+    });
+    return signals ? await foreground(p, p.wait(), signals) : 0;
+  } finally {
+    signals?.stop();
+  }
+}
+
 export default command({
   args: '<container-id> <command> [command options]',
   min: 1,
@@ -63,23 +101,11 @@ export default command({
   stopAtPositional: true,
   flags,
   async run(o, [id, ...args], g) {
-    const c = await new Runtime(g.runtime).load(validateId(id!));
-    const proc = processFor(c, o, args);
-    if (!o['ignore-paused'] && (await c.state()).status === 'paused') throw new InvalidArgumentError('cannot exec in a paused container (use --ignore-paused to override)');
-    const signals = o.detach ? undefined : forwardSignals();
     try {
-      const p = await c.exec(proc, {
-        ...(o['pid-file'] !== undefined ? { pidFile: o['pid-file'] } : {}),
-        ...(o['console-socket'] !== undefined ? { consoleSocket: o['console-socket'] } : {}),
-        openConsole: !o.detach,
-        detach: o.detach ?? false,
-        preserveFds: o['preserve-fds'] ?? 0,
-      });
-      return signals ? await foreground(p, p.wait(), signals) : 0;
+      return await execIn(o, id!, args, g);
     } catch (e) {
-      throw failed('exec', e);
-    } finally {
-      signals?.stop();
+      // 255, as runc: a caller tells tsrun's failure from the process's own status.
+      throw new CommandFailure(`exec failed: ${describe(e)}`, 255, { cause: e });
     }
   },
 });

@@ -194,6 +194,9 @@ int SetupStdio(const Plan& plan) {
       Send(r);
       _exit(0);
     }
+    // The state texts named our parent: the runtime sends them again with our pid.
+    memset(messages, 0, plan.messages.size());
+    Receive(messages, plan.messages.size() - 1);
   }
 
   if (plan.runtime_hooks) {

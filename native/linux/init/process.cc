@@ -64,13 +64,14 @@ const char* Message(const Plan& plan, int i) {
 }
 
 // Stdio that is a terminal or a pipe must be usable by the container's user.
+// The owner only, as runc: a pty keeps the group devpts gives it (tty, gid=5).
 void FixStdioOwner(const Plan& plan) {
   for (int fd = 0; fd < 3; fd++) {
     struct stat st;
     if (fstat(fd, &st) != 0) continue;
     if (S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 && minor(st.st_rdev) == 3) continue;  // /dev/null
     if (st.st_uid == plan.uid) continue;
-    fchown(fd, plan.uid, plan.gid);  // best effort, as runc
+    fchown(fd, plan.uid, static_cast<gid_t>(-1));  // best effort, as runc
   }
 }
 
@@ -196,6 +197,8 @@ int RunHooks(const Plan& plan, const std::vector<Hook>& hooks, int phase, int me
     if (pid == 0) {
       sigaction(SIGPIPE, &dfl, nullptr);
       if (dup2(p[0], 0) < 0) _exit(127);
+      // Stdio only: none of the init's fds (the cgroup, the state dir, ...).
+      syscall(SYS_close_range, 3, ~0U, 0);
       if (h.cwd && chdir(h.cwd) != 0) _exit(127);
       execve(h.path, h.argv.data(), h.envp.data());
       _exit(127);
