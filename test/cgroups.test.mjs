@@ -2,8 +2,11 @@
 // host's driver (v1/hybrid here; pure v2 runs in the UML guest's suite):
 // limits enforced, pause/resume, update, stats, ps, OOM events, cleanup.
 import t from 'tap'
-import { existsSync, readFileSync } from 'node:fs'
-import { bundle, cleanup, needsRoot, stateRoot, tsrun, uniqueId } from './helpers/env.mjs'
+import { spawn } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { bundle, cleanup, needsRoot, runc, stateRoot, tsrun, uniqueId, which } from './helpers/env.mjs'
+import { cgroupHierarchies, cgroupProcs, killCgroupTree, removeCgroupTree } from './engines/fixtures/engines.mjs'
 
 const { Runtime } = await import('../dist/index.js')
 
@@ -137,4 +140,84 @@ t.test('the init places itself in its cgroups (no cgroup.procs write by the runt
   await c.wait()
   await c.delete()
   t.same(await check2(), [])
+})
+
+// ---------------------------------------------------------------- a cgroup that exists before the container
+
+/** The runtimes a comparison runs: runc first (the reference) when installed, then tsrun. */
+const RUNTIMES = which('runc') ? { runc, tsrun } : { tsrun }
+
+/**
+ * A cgroup of the test's own, /REL in every hierarchy, made now; at teardown
+ * its processes are killed (thawed first) and it is removed.
+ */
+function ownCgroup(t) {
+  const rel = `/${uniqueId('tsrun-test-cg')}`
+  t.teardown(async () => {
+    await killCgroupTree(rel)
+    removeCgroupTree(rel)
+  })
+  for (const h of cgroupHierarchies()) {
+    mkdirSync(join(h, rel))
+    // A v1 cpuset cgroup takes no process until it has cpus and mems.
+    for (const f of ['cpuset.cpus', 'cpuset.mems']) {
+      if (existsSync(join(h, f))) writeFileSync(join(h, rel, f), readFileSync(join(h, f)))
+    }
+  }
+  return rel
+}
+
+/** Freezes the cgroup at rel: the v1 freezer's, else the cgroup2 one. Returns a reader of its state. */
+function freezeCgroup(rel) {
+  const v1 = cgroupHierarchies().find((h) => existsSync(join(h, rel, 'freezer.state')))
+  const [file, value] = v1 ? [join(v1, rel, 'freezer.state'), 'FROZEN'] : [join('/sys/fs/cgroup', rel, 'cgroup.freeze'), '1']
+  writeFileSync(file, value)
+  return () => readFileSync(file, 'utf8').trim()
+}
+
+t.test('a cgroup frozen before create: create and run fail at once, as runc does, and leave the cgroup as it was', async (t) => {
+  if (!needsRoot(t)) return
+  for (const [name, runtime] of Object.entries(RUNTIMES)) {
+    for (const command of ['create', 'run']) {
+      await t.test(`${name} ${command}`, async (t) => {
+        const rel = ownCgroup(t)
+        const freezerState = freezeCgroup(rel)
+        const frozenState = freezerState()
+        const root = stateRoot(t)
+        const id = uniqueId('cg-frozen')
+        const dir = bundle(t, { args: ['true'], mutate: (s) => { s.linux.cgroupsPath = rel } })
+        const check = cleanup(t, { root, id, bundle: dir, runtime: name })
+        const started = Date.now()
+        // Before the fix tsrun hung here for ever, its init frozen in the cgroup.
+        const r = await runtime(['--root', root, command, '--bundle', dir, id], { timeout: 20_000 })
+        t.not(r.code, 0, 'it fails')
+        t.match(r.stderr, /container's cgroup unexpectedly frozen/, 'saying why')
+        t.ok(Date.now() - started < 10_000, 'at once')
+        t.same(cgroupProcs(rel), [], 'no process left in the cgroup')
+        t.equal(freezerState(), frozenState, 'the cgroup (not the container\'s) is still frozen')
+        t.same(await check(), [], 'nothing left behind')
+      })
+    }
+  }
+})
+
+t.test('a cgroup that holds processes before create: a warning, as runc gives, and the container runs', async (t) => {
+  if (!needsRoot(t)) return
+  for (const [name, runtime] of Object.entries(RUNTIMES)) {
+    await t.test(name, async (t) => {
+      const rel = ownCgroup(t)
+      const sleeper = spawn('sleep', ['300'], { stdio: 'ignore' })
+      t.teardown(() => sleeper.kill('SIGKILL'))
+      for (const h of cgroupHierarchies()) writeFileSync(join(h, rel, 'cgroup.procs'), String(sleeper.pid))
+      const root = stateRoot(t)
+      const id = uniqueId('cg-busy')
+      const dir = bundle(t, { args: ['echo', 'ran'], mutate: (s) => { s.linux.cgroupsPath = rel } })
+      const check = cleanup(t, { root, id, bundle: dir, runtime: name })
+      const r = await runtime(['--root', root, 'run', '--bundle', dir, id], { timeout: 20_000 })
+      t.equal(r.code, 0, `it runs${r.code ? `: ${r.stderr}` : ''}`)
+      t.equal(r.stdout, 'ran\n', 'its output')
+      t.match(r.stderr, /level=warning msg="container's cgroup is not empty: 1 process\(es\) found"/, 'the warning')
+      t.same(await check(), [], 'nothing left behind')
+    })
+  }
 })

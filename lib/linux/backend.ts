@@ -147,6 +147,7 @@ async function waitForExec(init: LinuxInit): Promise<void> {
 export const linuxBackend: Backend = {
   async create(req: CreateRequest): Promise<CreatedInit> {
     const cgroup = cgroupManagerFor(req.spec, req.id, req.systemdCgroup);
+    if (cgroup) checkExistingCgroup(cgroup, req.warn);
     // A console this process keeps: the init sends the pty master over a socketpair.
     const receive = req.spec.process?.terminal && req.options.openConsole && !req.options.consoleSocket
       ? native.socketpair() : null;
@@ -363,6 +364,18 @@ function placeInit(
     debug(`moving process ${pid} into its cgroup`);
     return cgroup.enter(pid);
   };
+}
+
+/**
+ * runc's checks of a cgroup that exists before the container (e.g. a
+ * cgroupsPath shared with others): processes in it are only warned about; a
+ * frozen one is refused, as the init would never get to report back from it.
+ * Nothing of it is removed: it is not the container's.
+ */
+function checkExistingCgroup(cgroup: CgroupManager, warn: (message: string) => void): void {
+  const pids = cgroup.pids();
+  if (pids.length) warn(`container's cgroup is not empty: ${pids.length} process(es) found`);
+  if (cgroup.frozen()) throw new TsrunError("container's cgroup unexpectedly frozen");
 }
 
 function cgroupOf(record: StateRecord): CgroupManager | null {
