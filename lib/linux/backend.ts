@@ -242,12 +242,14 @@ export const linuxBackend: Backend = {
 
   signal(record: StateRecord, signal: number, all: boolean): void {
     const pidfd = openPidfd(record);
-    if (pidfd === null) throw new InvalidStateError('container not running');
+    if (pidfd === null && !all) throw new InvalidStateError('container not running');
     try {
-      if (all) signalAll(record, signal);
-      native.pidfdSignal(pidfd, signal);
+      // --all reaches what is left in the container once its init has exited
+      // too (containerd's shim sends it to stopped containers), as runc does.
+      if (all) signalAll(record, signal, pidfd !== null);
+      if (pidfd !== null) native.pidfdSignal(pidfd, signal);
     } finally {
-      native.close(pidfd);
+      if (pidfd !== null) native.close(pidfd);
     }
   },
 
@@ -388,9 +390,12 @@ function requireCgroup(record: StateRecord, what: string): CgroupManager {
   return cgroup;
 }
 
-function signalAll(record: StateRecord, signal: number): void {
+/** Signals every process of the container: through its cgroup, else its pid namespace while its init lives. */
+function signalAll(record: StateRecord, signal: number, initAlive: boolean): void {
   const cgroup = cgroupOf(record);
   if (cgroup) return cgroup.kill(signal);
+  // Without its init the container's own pid namespace is empty.
+  if (!initAlive) return;
   if (!record.ownPidNamespace) {
     throw new TsrunError('kill --all: the container has neither a cgroup nor a pid namespace of its own');
   }
