@@ -221,3 +221,41 @@ t.test('a cgroup that holds processes before create: a warning, as runc gives, a
     })
   }
 })
+
+// ---------------------------------------------------------------- update
+
+t.test('update --memory -1 with memory and memory+swap limits set: both lifted, as runc does', async (t) => {
+  if (!needsRoot(t)) return
+  const MB = 1024 * 1024
+  const seen = {}
+  for (const [name, runtime] of Object.entries(RUNTIMES)) {
+    const root = stateRoot(t)
+    const id = uniqueId(`cg-update-${name}`)
+    const dir = bundle(t, {
+      args: ['sleep', '100'],
+      mutate: (s) => {
+        s.linux.cgroupsPath = `/${id}`
+        s.linux.resources.memory = { limit: 64 * MB, swap: 128 * MB }
+      },
+    })
+    const check = cleanup(t, { root, id, bundle: dir, runtime: name })
+    const c = await runtime(['--root', root, 'create', '--bundle', dir, id], { stdio: ['ignore', 'ignore', 'pipe'] })
+    t.equal(c.code, 0, `${name} create${c.code ? `: ${c.stderr}` : ''}`)
+    const cg = `/sys/fs/cgroup/memory/${id}`
+    const limits = () => ['memory.limit_in_bytes', 'memory.memsw.limit_in_bytes'].map((f) => readFileSync(join(cg, f), 'utf8').trim())
+    const before = limits()
+    const u = await runtime(['--root', root, 'update', '--memory', '-1', id])
+    const bad = await runtime(['--root', root, 'update', '--memory', '2m', '--memory-swap', '1m', id])
+    seen[name] = { before, update: u.code, updateStderr: u.stderr, after: limits(), bad: bad.code !== 0 }
+    if (name === 'tsrun') {
+      t.match(bad.stderr, /memory\.swap/, 'a refused update names the field')
+      t.notMatch(bad.stderr, /config\.json/, 'and does not blame config.json')
+    }
+    t.same(await check(), [], `${name}: nothing left behind`)
+  }
+  const unlimited = readFileSync('/sys/fs/cgroup/memory/memory.limit_in_bytes', 'utf8').trim()
+  t.same(seen.tsrun, {
+    before: [String(64 * MB), String(128 * MB)], update: 0, updateStderr: '', after: [unlimited, unlimited], bad: true,
+  }, 'tsrun: both limits lifted; swap below memory refused')
+  if (seen.runc) t.same(seen.tsrun, seen.runc, 'as runc')
+})
