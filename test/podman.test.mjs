@@ -104,6 +104,13 @@ async function main() {
   let nameCounter = 0
   const newName = (rt, what) => `tsrun-test-${what}-${rt.name}-${process.pid}-${++nameCounter}`
 
+  // The default network's bridge (CNI's cni-podman0 or netavark's podman0),
+  // made by the first container on it: removed at the end if we made it.
+  const bridges = ['cni-podman0', 'podman0'].filter((b) => !existsSync(`/sys/class/net/${b}`))
+  env.defer(async function removeBridges() {
+    for (const b of bridges) if (existsSync(`/sys/class/net/${b}`)) await run('ip', ['link', 'delete', b])
+  })
+
   env.defer(async function removeContainers() {
     // Every container of our private storage, whatever its runtime.
     await podman(null, ['rm', '--all', '--force', '--time', '0'], { timeout: 120_000 })
