@@ -2,8 +2,11 @@
 // host's driver (v1/hybrid here; pure v2 runs in the UML guest's suite):
 // limits enforced, pause/resume, update, stats, ps, OOM events, cleanup.
 import t from 'tap'
-import { existsSync, readFileSync } from 'node:fs'
-import { bundle, cleanup, needsRoot, stateRoot, tsrun, uniqueId } from './helpers/env.mjs'
+import { spawn } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { bundle, cleanup, needsRoot, runc, stateRoot, tsrun, uniqueId, which } from './helpers/env.mjs'
+import { cgroupHierarchies, cgroupProcs, killCgroupTree, removeCgroupTree } from './engines/fixtures/engines.mjs'
 
 const { Runtime } = await import('../dist/index.js')
 
@@ -137,4 +140,193 @@ t.test('the init places itself in its cgroups (no cgroup.procs write by the runt
   await c.wait()
   await c.delete()
   t.same(await check2(), [])
+})
+
+// ---------------------------------------------------------------- a cgroup that exists before the container
+
+/** The runtimes a comparison runs: runc first (the reference) when installed, then tsrun. */
+const RUNTIMES = which('runc') ? { runc, tsrun } : { tsrun }
+
+/**
+ * A cgroup of the test's own, /REL in every hierarchy, made now; at teardown
+ * its processes are killed (thawed first) and it is removed.
+ */
+function ownCgroup(t) {
+  const rel = `/${uniqueId('tsrun-test-cg')}`
+  t.teardown(async () => {
+    await killCgroupTree(rel)
+    removeCgroupTree(rel)
+  })
+  for (const h of cgroupHierarchies()) {
+    mkdirSync(join(h, rel))
+    // A v1 cpuset cgroup takes no process until it has cpus and mems.
+    for (const f of ['cpuset.cpus', 'cpuset.mems']) {
+      if (existsSync(join(h, f))) writeFileSync(join(h, rel, f), readFileSync(join(h, f)))
+    }
+  }
+  return rel
+}
+
+/** Freezes the cgroup at rel: the v1 freezer's, else the cgroup2 one. Returns a reader of its state. */
+function freezeCgroup(rel) {
+  const v1 = cgroupHierarchies().find((h) => existsSync(join(h, rel, 'freezer.state')))
+  const [file, value] = v1 ? [join(v1, rel, 'freezer.state'), 'FROZEN'] : [join('/sys/fs/cgroup', rel, 'cgroup.freeze'), '1']
+  writeFileSync(file, value)
+  return () => readFileSync(file, 'utf8').trim()
+}
+
+t.test('a cgroup frozen before create: create and run fail at once, as runc does, and leave the cgroup as it was', async (t) => {
+  if (!needsRoot(t)) return
+  for (const [name, runtime] of Object.entries(RUNTIMES)) {
+    for (const command of ['create', 'run']) {
+      await t.test(`${name} ${command}`, async (t) => {
+        const rel = ownCgroup(t)
+        const freezerState = freezeCgroup(rel)
+        const frozenState = freezerState()
+        const root = stateRoot(t)
+        const id = uniqueId('cg-frozen')
+        const dir = bundle(t, { args: ['true'], mutate: (s) => { s.linux.cgroupsPath = rel } })
+        const check = cleanup(t, { root, id, bundle: dir, runtime: name })
+        const started = Date.now()
+        // Before the fix tsrun hung here for ever, its init frozen in the cgroup.
+        const r = await runtime(['--root', root, command, '--bundle', dir, id], { timeout: 20_000 })
+        t.not(r.code, 0, 'it fails')
+        t.match(r.stderr, /container's cgroup unexpectedly frozen/, 'saying why')
+        t.ok(Date.now() - started < 10_000, 'at once')
+        t.same(cgroupProcs(rel), [], 'no process left in the cgroup')
+        t.equal(freezerState(), frozenState, 'the cgroup (not the container\'s) is still frozen')
+        t.same(await check(), [], 'nothing left behind')
+      })
+    }
+  }
+})
+
+t.test('a cgroup that holds processes before create: a warning, as runc gives, and the container runs', async (t) => {
+  if (!needsRoot(t)) return
+  for (const [name, runtime] of Object.entries(RUNTIMES)) {
+    await t.test(name, async (t) => {
+      const rel = ownCgroup(t)
+      const sleeper = spawn('sleep', ['300'], { stdio: 'ignore' })
+      t.teardown(() => sleeper.kill('SIGKILL'))
+      for (const h of cgroupHierarchies()) writeFileSync(join(h, rel, 'cgroup.procs'), String(sleeper.pid))
+      const root = stateRoot(t)
+      const id = uniqueId('cg-busy')
+      const dir = bundle(t, { args: ['echo', 'ran'], mutate: (s) => { s.linux.cgroupsPath = rel } })
+      const check = cleanup(t, { root, id, bundle: dir, runtime: name })
+      const r = await runtime(['--root', root, 'run', '--bundle', dir, id], { timeout: 20_000 })
+      t.equal(r.code, 0, `it runs${r.code ? `: ${r.stderr}` : ''}`)
+      t.equal(r.stdout, 'ran\n', 'its output')
+      t.match(r.stderr, /level=warning msg="container's cgroup is not empty: 1 process\(es\) found"/, 'the warning')
+      t.same(await check(), [], 'nothing left behind')
+    })
+  }
+})
+
+// ---------------------------------------------------------------- update
+
+t.test('update --memory -1 with memory and memory+swap limits set: both lifted, as runc does', async (t) => {
+  if (!needsRoot(t)) return
+  const MB = 1024 * 1024
+  const seen = {}
+  for (const [name, runtime] of Object.entries(RUNTIMES)) {
+    const root = stateRoot(t)
+    const id = uniqueId(`cg-update-${name}`)
+    const dir = bundle(t, {
+      args: ['sleep', '100'],
+      mutate: (s) => {
+        s.linux.cgroupsPath = `/${id}`
+        s.linux.resources.memory = { limit: 64 * MB, swap: 128 * MB }
+      },
+    })
+    const check = cleanup(t, { root, id, bundle: dir, runtime: name })
+    const c = await runtime(['--root', root, 'create', '--bundle', dir, id], { stdio: ['ignore', 'ignore', 'pipe'] })
+    t.equal(c.code, 0, `${name} create${c.code ? `: ${c.stderr}` : ''}`)
+    const cg = `/sys/fs/cgroup/memory/${id}`
+    const limits = () => ['memory.limit_in_bytes', 'memory.memsw.limit_in_bytes'].map((f) => readFileSync(join(cg, f), 'utf8').trim())
+    const before = limits()
+    const u = await runtime(['--root', root, 'update', '--memory', '-1', id])
+    const bad = await runtime(['--root', root, 'update', '--memory', '2m', '--memory-swap', '1m', id])
+    seen[name] = { before, update: u.code, updateStderr: u.stderr, after: limits(), bad: bad.code !== 0 }
+    if (name === 'tsrun') {
+      t.match(bad.stderr, /memory\.swap/, 'a refused update names the field')
+      t.notMatch(bad.stderr, /config\.json/, 'and does not blame config.json')
+    }
+    t.same(await check(), [], `${name}: nothing left behind`)
+  }
+  const unlimited = readFileSync('/sys/fs/cgroup/memory/memory.limit_in_bytes', 'utf8').trim()
+  t.same(seen.tsrun, {
+    before: [String(64 * MB), String(128 * MB)], update: 0, updateStderr: '', after: [unlimited, unlimited], bad: true,
+  }, 'tsrun: both limits lifted; swap below memory refused')
+  if (seen.runc) t.same(seen.tsrun, seen.runc, 'as runc')
+})
+
+// ---------------------------------------------------------------- device access strings
+
+// runc takes any letters in a device rule's access and uses r, w and m
+// (its device emulator ignores the rest, on v1 and v2 alike). /dev/fuse
+// (c 10:229, not among runc's default rules) is given to the container
+// (linux.devices) and opened for reading and for writing: EPERM is the devices cgroup's answer.
+t.test('device access strings: letters other than r, w and m are ignored, as runc does', async (t) => {
+  if (!needsRoot(t)) return
+  const OPEN = '(exec 3</dev/tsrun-fuse) 2>/dev/null && echo read-ok || echo read-denied; ' +
+    '(exec 3>/dev/tsrun-fuse) 2>/dev/null && echo write-ok || echo write-denied'
+  const cases = {
+    rwa: 'read-ok\nwrite-ok\n',
+    ra: 'read-ok\nwrite-denied\n',
+    'wxyz': 'read-denied\nwrite-ok\n',
+  }
+  for (const [access, expected] of Object.entries(cases)) {
+    await t.test(`access "${access}"`, async (t) => {
+      const seen = {}
+      for (const [name, runtime] of Object.entries(RUNTIMES)) {
+        const root = stateRoot(t)
+        const id = uniqueId(`cg-dev-${name}`)
+        const dir = bundle(t, {
+          args: ['sh', '-c', OPEN],
+          mutate: (s) => {
+            s.linux.devices = [{ path: '/dev/tsrun-fuse', type: 'c', major: 10, minor: 229, fileMode: 0o666, uid: 0, gid: 0 }]
+            s.linux.resources.devices = [
+              { allow: false, access: 'rwm' },
+              { allow: true, type: 'c', major: 10, minor: 229, access },
+            ]
+          },
+        })
+        const check = cleanup(t, { root, id, bundle: dir, runtime: name })
+        const r = await runtime(['--root', root, 'run', '--bundle', dir, id])
+        seen[name] = { code: r.code, stdout: r.stdout, stderr: r.code ? r.stderr : '' }
+        t.same(await check(), [], `${name}: nothing left behind`)
+      }
+      t.same(seen.tsrun, { code: 0, stdout: expected, stderr: '' }, `tsrun: ${expected.trim().replace('\n', ', ')}`)
+      if (seen.runc) t.same(seen.tsrun, seen.runc, 'as runc')
+    })
+  }
+  await t.test('the cgroup2 eBPF program for "rwa" is the one for "rw"', async (t) => {
+    const { programFor } = await import('../dist/linux/cgroups/v2/devices.js')
+    const rule = (access) => ({ devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 10, minor: 229, access }] })
+    t.same(programFor(rule('rwa')).insns, programFor(rule('rw')).insns)
+  })
+  // None of r, w and m: runc fails too (on "" at once, on "a" when its cgroup
+  // check finds the rule missing); tsrun names the field.
+  for (const access of ['', 'a']) {
+    await t.test(`access "${access}": refused`, async (t) => {
+      const root = stateRoot(t)
+      const id = uniqueId('cg-dev')
+      const dir = bundle(t, {
+        args: ['true'],
+        mutate: (s) => { s.linux.resources.devices = [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 10, minor: 229, access }] },
+      })
+      const check = cleanup(t, { root, id, bundle: dir })
+      const r = await tsrun(['--root', root, 'run', '--bundle', dir, id])
+      t.not(r.code, 0, 'tsrun run fails')
+      t.match(r.stderr, /linux\.resources\.devices\[1\]\.access: .*r, w and m/, 'naming the field')
+      if (RUNTIMES.runc) {
+        const rroot = stateRoot(t)
+        const rid = uniqueId('cg-dev-runc')
+        const rcheck = cleanup(t, { root: rroot, id: rid, bundle: dir, runtime: 'runc' })
+        t.not((await runc(['--root', rroot, 'run', '--bundle', dir, rid])).code, 0, 'runc fails too')
+        t.same(await rcheck(), [], 'runc: nothing left behind')
+      }
+      t.same(await check(), [], 'nothing left behind')
+    })
+  }
 })

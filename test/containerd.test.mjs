@@ -351,6 +351,27 @@ async function main() {
     t.same(await check(), [], 'nothing left behind')
   })
 
+  // A task without a pid namespace of its own: once its init exits, the
+  // shim sends `kill --all ID 9` to the stopped container for whatever is
+  // left (runc exits 0 there); a failure shows as "failed to kill init's
+  // children" in containerd's log.
+  scenario(t, 'a task in the host\'s pid namespace: kill --all after it exits', runtimes, async (t, rt) => {
+    const check = tracked(t, rt)
+    const id = newId(rt, 'hostpid')
+    check.add(id)
+    const mark = rt.mark()
+    const logFile = join(D, 'containerd.log')
+    const logStart = readFileSync(logFile, 'utf8').length
+    const r = await ctr(['run', '--rm', ...rtArgs(rt), '--with-ns', `pid:/proc/${process.pid}/ns/pid`, IMAGE, id, 'echo', 'hi'])
+    t.equal(r.stdout, 'hi\n', 'output')
+    t.equal(r.code, 0, `exit code 0${r.code ? `: ${r.stderr}` : ''}`)
+    const shapesSeen = rt.callsSince(mark).map((c) => callShape(c.argv, [id]))
+    t.ok(shapesSeen.some((s) => /kill --all ID 9$/.test(s)), 'the shim sent kill --all ID 9')
+    const log = readFileSync(logFile, 'utf8').slice(logStart)
+    t.notMatch(log, /failed to kill init's children/, 'which the runtime did (no error in containerd\'s log)')
+    t.same(await check(), [], 'nothing left behind')
+  })
+
   scenario(t, `${STRESS} containers in a row leave nothing behind`, runtimes, async (t, rt) => {
     const check = tracked(t, rt)
     const failures = await runInARow(STRESS, () => {

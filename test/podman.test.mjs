@@ -7,7 +7,8 @@
 // podman gets everything private in one temp dir: storage (--root,
 // --runroot, overlay or else vfs), --tmpdir, a containers.conf of its own
 // (CONTAINERS_CONF: file locks, hooks, volumes, the runtimes by name), a
-// cgroup parent of its own; no network (--network none). The runtimes
+// cgroup parent of its own; no network (--network none) but in one
+// scenario, which uses podman's default network as users do. The runtimes
 // keep podman's default (their default --root).
 //
 // Runtime names: podman passes `--log-format=json --log FILE` to create and
@@ -25,7 +26,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { cgroupsMatching, run, which } from './helpers/env.mjs'
 import {
-  callShape, containerState, createdIds, engineDir, engineSkipReason, imageRootfs, INSPECT_STATE, leftovers, makeWrapper,
+  callShape, containerState, createdConfigs, createdIds, engineDir, engineSkipReason, imageRootfs, INSPECT_STATE, leftovers, makeWrapper,
   runInTerminal, runtimeNames, scenario, SIGNAL_LOOP, splitCall, stateDirsLeft, tarDir, waitFor, cgroupFile, runInARow } from './engines/fixtures/engines.mjs'
 
 t.setTimeout(300_000)
@@ -61,7 +62,8 @@ async function main() {
   const toml = (s) => JSON.stringify(s)
   writeFileSync(join(D, 'containers.conf'), [
     '[containers]',
-    'default_sysctls = []',
+    // As in the containers.conf Debian ships (CONTAINERS_CONF replaces it).
+    'default_sysctls = ["net.ipv4.ping_group_range=0 0"]',
     '[engine]',
     'cgroup_manager = "cgroupfs"',
     'events_logger = "file"',
@@ -86,13 +88,12 @@ async function main() {
     '--hooks-dir', join(D, 'hooks'), '--network-config-dir', join(D, 'networks'),
     '--volumepath', join(D, 'volumes'),
   ]
-  // What every container gets: no network, ulimits this machine allows (no
+  // What every container gets: ulimits this machine allows (no
   // CAP_SYS_RESOURCE: podman's default nofile/nproc of 1048576 are refused by
-  // every runtime), our cgroup parent.
-  const RUN_ARGS = [
-    '--network', 'none', '--ulimit', 'nofile=20000:20000', '--ulimit', 'nproc=4096:4096',
-    '--cgroup-parent', CG_PARENT,
-  ]
+  // every runtime), our cgroup parent; and, but in the default-network
+  // scenario, no network.
+  const LIMITS = ['--ulimit', 'nofile=20000:20000', '--ulimit', 'nproc=4096:4096', '--cgroup-parent', CG_PARENT]
+  const RUN_ARGS = ['--network', 'none', ...LIMITS]
 
   /** podman with runtime rt (or none for image and cleanup commands). */
   function podman(rt, args, opts = {}) {
@@ -102,6 +103,13 @@ async function main() {
 
   let nameCounter = 0
   const newName = (rt, what) => `tsrun-test-${what}-${rt.name}-${process.pid}-${++nameCounter}`
+
+  // The default network's bridge (CNI's cni-podman0 or netavark's podman0),
+  // made by the first container on it: removed at the end if we made it.
+  const bridges = ['cni-podman0', 'podman0'].filter((b) => !existsSync(`/sys/class/net/${b}`))
+  env.defer(async function removeBridges() {
+    for (const b of bridges) if (existsSync(`/sys/class/net/${b}`)) await run('ip', ['link', 'delete', b])
+  })
 
   env.defer(async function removeContainers() {
     // Every container of our private storage, whatever its runtime.
@@ -171,6 +179,27 @@ async function main() {
     r = await podman(rt, ['run', '--rm', ...RUN_ARGS, IMAGE, '/nonexistent'])
     t.equal(r.code, 127, 'a missing command: exit code 127')
     t.match(r.stderr, /\/nonexistent/, 'the error names the command')
+    t.same(await check(), [], 'nothing left behind')
+  })
+
+  // Root podman's default network (CNI's "podman" bridge here, netavark
+  // elsewhere) makes a network namespace, hands it to the runtime by path
+  // (/run/netns/…) and sets net.ipv4.ping_group_range in it: the runtime must
+  // take the joined namespace for the container's own, as runc does.
+  const outputs = {}
+  scenario(t, 'the default network: a joined network namespace and its sysctl', runtimes, async (t, rt) => {
+    const check = tracked(t, rt)
+    const mark = rt.mark()
+    const r = await podman(rt, ['run', '--rm', ...LIMITS, IMAGE, 'sh', '-c',
+      'echo hi; cat /proc/sys/net/ipv4/ping_group_range; ls /sys/class/net'])
+    t.equal(r.code, 0, `exit code 0${r.code ? `: ${r.stderr}` : ''}`)
+    t.match(r.stdout, /^hi\n0\s+0\n/, 'output, and the sysctl podman set')
+    const [config] = createdConfigs(rt, mark)
+    const net = config?.linux?.namespaces?.find((n) => n.type === 'network')
+    t.match(net?.path, /^\/run\/netns\//, 'podman joins a network namespace by path')
+    t.equal(config?.linux?.sysctl?.['net.ipv4.ping_group_range'], '0 0', 'and sets net.ipv4.ping_group_range')
+    outputs[rt.name] = r.stdout
+    if (rt.name !== 'runc' && 'runc' in outputs) t.equal(r.stdout, outputs.runc, 'the same output as with runc')
     t.same(await check(), [], 'nothing left behind')
   })
 

@@ -4,7 +4,9 @@ import { EventEmitter } from 'node:events';
 import type { Backend, HookContext, LiveInit } from './backend.js';
 import { ociState, specState } from './state.js';
 import type { StateStore, StateRecord } from '../state/store.js';
-import { InvalidStateError } from '../errors.js';
+import { InvalidStateError, TsrunError } from '../errors.js';
+import { SpecError } from '../spec/errors.js';
+import { mergedResources } from './resources.js';
 import { parseSignal } from './signal.js';
 import type { ContainerState, ContainerStats, DeleteOptions, ExecOptions, ExitStatus, KillOptions } from './types.js';
 import type { LinuxResources, Process, Spec } from '../spec/types.js';
@@ -140,15 +142,15 @@ export class Container extends EventEmitter {
   async update(resources: LinuxResources): Promise<void> {
     const backend = await this.ctx.backend();
     if (backend.status(this.record, this.stateDir) === 'stopped') throw new InvalidStateError('container not running');
-    const current = this.record.spec.linux?.resources ?? {};
-    const merged: Record<string, unknown> = { ...current };
-    for (const [key, value] of Object.entries(resources)) {
-      const old = (current as Record<string, unknown>)[key];
-      const mergeable = value && typeof value === 'object' && !Array.isArray(value) && old && typeof old === 'object' && !Array.isArray(old);
-      merged[key] = mergeable ? { ...old, ...value } : value;
+    const merged = mergedResources(this.record.spec.linux?.resources ?? {}, resources);
+    try {
+      await backend.update(this.record, merged);
+    } catch (e) {
+      // The cgroup drivers name the linux.resources field; the values come from the caller, not config.json.
+      if (e instanceof SpecError) throw new TsrunError(`unable to update resources: ${e.message.replace(/^config\.json: /, '')}`);
+      throw e;
     }
-    await backend.update(this.record, merged as LinuxResources);
-    this.record.spec = { ...this.record.spec, linux: { ...this.record.spec.linux, resources: merged as LinuxResources } };
+    this.record.spec = { ...this.record.spec, linux: { ...this.record.spec.linux, resources: merged } };
     this.ctx.store.write(this.record);
   }
 

@@ -147,6 +147,7 @@ async function waitForExec(init: LinuxInit): Promise<void> {
 export const linuxBackend: Backend = {
   async create(req: CreateRequest): Promise<CreatedInit> {
     const cgroup = cgroupManagerFor(req.spec, req.id, req.systemdCgroup);
+    if (cgroup) checkExistingCgroup(cgroup, req.warn);
     // A console this process keeps: the init sends the pty master over a socketpair.
     const receive = req.spec.process?.terminal && req.options.openConsole && !req.options.consoleSocket
       ? native.socketpair() : null;
@@ -241,12 +242,14 @@ export const linuxBackend: Backend = {
 
   signal(record: StateRecord, signal: number, all: boolean): void {
     const pidfd = openPidfd(record);
-    if (pidfd === null) throw new InvalidStateError('container not running');
+    if (pidfd === null && !all) throw new InvalidStateError('container not running');
     try {
-      if (all) signalAll(record, signal);
-      native.pidfdSignal(pidfd, signal);
+      // --all reaches what is left in the container once its init has exited
+      // too (containerd's shim sends it to stopped containers), as runc does.
+      if (all) signalAll(record, signal, pidfd !== null);
+      if (pidfd !== null) native.pidfdSignal(pidfd, signal);
     } finally {
-      native.close(pidfd);
+      if (pidfd !== null) native.close(pidfd);
     }
   },
 
@@ -367,6 +370,18 @@ function placeInit(
   };
 }
 
+/**
+ * runc's checks of a cgroup that exists before the container (e.g. a
+ * cgroupsPath shared with others): processes in it are only warned about; a
+ * frozen one is refused, as the init would never get to report back from it.
+ * Nothing of it is removed: it is not the container's.
+ */
+function checkExistingCgroup(cgroup: CgroupManager, warn: (message: string) => void): void {
+  const pids = cgroup.pids();
+  if (pids.length) warn(`container's cgroup is not empty: ${pids.length} process(es) found`);
+  if (cgroup.frozen()) throw new TsrunError("container's cgroup unexpectedly frozen");
+}
+
 function cgroupOf(record: StateRecord): CgroupManager | null {
   return record.cgroup ? loadCgroupManager(record.cgroup) : null;
 }
@@ -377,9 +392,12 @@ function requireCgroup(record: StateRecord, what: string): CgroupManager {
   return cgroup;
 }
 
-function signalAll(record: StateRecord, signal: number): void {
+/** Signals every process of the container: through its cgroup, else its pid namespace while its init lives. */
+function signalAll(record: StateRecord, signal: number, initAlive: boolean): void {
   const cgroup = cgroupOf(record);
   if (cgroup) return cgroup.kill(signal);
+  // Without its init the container's own pid namespace is empty.
+  if (!initAlive) return;
   if (!record.ownPidNamespace) {
     throw new TsrunError('kill --all: the container has neither a cgroup nor a pid namespace of its own');
   }

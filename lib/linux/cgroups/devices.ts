@@ -11,7 +11,7 @@ export interface DeviceRule {
   /** -1: any. */
   major: number;
   minor: number;
-  /** Some of "rwm". */
+  /** Some of "rwm", in that order. */
   access: string;
 }
 
@@ -33,6 +33,12 @@ export const DEFAULT_ALLOWED: readonly DeviceRule[] = [
   dev('c', 10, 200), // tun
 ];
 
+/** The r, w and m among `letters`, in that order ("wmr" -> "rwm"); others are dropped. */
+export function accessLetters(letters: Iterable<string>): string {
+  const set = new Set(letters);
+  return [...'rwm'].filter((c) => set.has(c)).join('');
+}
+
 export function deviceRules(resources: LinuxResources | undefined): DeviceRule[] {
   const rules = (resources?.devices ?? []).map((d, i): DeviceRule => {
     const field = `linux.resources.devices[${i}]`;
@@ -40,8 +46,12 @@ export function deviceRules(resources: LinuxResources | undefined): DeviceRule[]
     if (type !== 'a' && type !== 'c' && type !== 'b') {
       throw new SpecError(`${field}.type`, `unknown device type "${type}" (a, c or b)`);
     }
-    const access = d.access ?? 'rwm';
-    if (!/^[rwm]*$/.test(access)) throw new SpecError(`${field}.access`, `"${access}" is not made of r, w and m`);
+    // runc takes r, w and m from the string and ignores other letters; with
+    // none of them it fails too (empty: refused; "a": its cgroup check).
+    const access = accessLetters(d.access ?? 'rwm');
+    if (!access) {
+      throw new SpecError(`${field}.access`, d.access ? `"${d.access}" has none of r, w and m` : 'cannot be empty: use some of r, w and m');
+    }
     return { allow: d.allow, type, major: d.major ?? -1, minor: d.minor ?? -1, access };
   });
   return [...rules, ...DEFAULT_ALLOWED];

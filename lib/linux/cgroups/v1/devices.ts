@@ -11,7 +11,7 @@
 // afterwards, as runc does.
 import type { LinuxResources } from '../../../spec/types.js';
 import { SpecError } from '../../../spec/errors.js';
-import { deviceRules, type DeviceRule } from '../devices.js';
+import { accessLetters as normAccess, deviceRules, type DeviceRule } from '../devices.js';
 import { read, write } from './util.js';
 
 const F = 'linux.resources.devices';
@@ -25,7 +25,6 @@ interface DeviceState {
 
 const num = (n: number) => (n < 0 ? '*' : String(n));
 const ruleKey = (r: DeviceRule) => `${r.type} ${num(r.major)}:${num(r.minor)}`;
-const normAccess = (a: Iterable<string>) => { const s = new Set(a); return 'rwm'.split('').filter((c) => s.has(c)).join(''); };
 
 /** The kernel's devcgroup_update_access, on a model. */
 function emulate(rules: DeviceRule[]): DeviceState {
