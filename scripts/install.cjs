@@ -16,7 +16,9 @@ const target = `${process.platform}-${process.arch}`;
 
 function prebuildLoads() {
   try {
-    require('node-gyp-build')(root);
+    const load = require('node-gyp-build');
+    load(root);
+    console.log(`tsrun: ${path.relative(root, load.resolve(root))} loads: nothing to build`);
     return true;
   } catch (e) {
     console.error(`tsrun: no prebuilt addon for ${target} loads here (${String(e.message).split('\n')[0]}): building it from source`);

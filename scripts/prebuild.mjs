@@ -8,7 +8,10 @@
 //     Node of that architecture under qemu-user-static.
 // linux-arm64 is cross-built on x64 with Debian's aarch64 toolchain.
 //
-//   node scripts/prebuild.mjs [--arch x64,arm64] [--check-only]
+//   node scripts/prebuild.mjs [--arch x64,arm64] [--check-only] [--dir PACKAGE]
+//
+// --check-only checks the prebuilds of PACKAGE (default: this one), e.g. an
+// installed copy, without building.
 //
 // Each build runs in a copy of the native sources in a temporary directory,
 // so build/ (the cmake-js build of development) is left alone.
@@ -35,6 +38,7 @@ const { values } = parseArgs({
   options: {
     arch: { type: 'string', default: hostArch() === 'x64' ? 'x64,arm64' : hostArch() },
     'check-only': { type: 'boolean', default: false },
+    dir: { type: 'string', default: root },
   },
 });
 
@@ -129,7 +133,7 @@ function nodeFor(arch) {
 }
 
 function check(arch) {
-  const dir = join(root, 'prebuilds', `linux-${arch}`);
+  const dir = join(values.dir, 'prebuilds', `linux-${arch}`);
   const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.node')) : [];
   if (files.length !== 1) throw new Failure(`${dir}: expected one .node file, found ${files.length ? files.join(', ') : 'none'}`);
   const file = join(dir, files[0]);
