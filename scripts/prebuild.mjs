@@ -152,9 +152,10 @@ function check(arch) {
   const needed = [...dynamic.matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]);
   const extra = needed.filter((n) => !ALLOWED_NEEDED.test(n));
   if (extra.length) throw new Failure(`${file} needs ${extra.join(', ')}: a prebuild may need glibc and libstdc++ only`);
-  const glibc = [...run('readelf', ['--dyn-syms', '-W', file]).matchAll(/@GLIBC_(\d+)\.(\d+)/g)]
-    .map((m) => [Number(m[1]), Number(m[2])]).sort((a, b) => a[0] - b[0] || a[1] - b[1]).pop();
-  say(`needs ${needed.join(', ')}${glibc ? ` (glibc ${glibc.join('.')} or newer)` : ''}`);
+  const versions = run('readelf', ['-V', '-W', file]);
+  const newest = (prefix) => [...versions.matchAll(new RegExp(`Name: ${prefix}_([\\d.]+)`, 'g'))].map((m) => m[1])
+    .sort((a, b) => a.localeCompare(b, 'en', { numeric: true })).pop();
+  say(`needs ${needed.join(', ')} (symbol versions up to GLIBC_${newest('GLIBC')}, GLIBCXX_${newest('GLIBCXX')})`);
 
   const [cmd, ...pre] = nodeFor(arch);
   const probe = 'const a = require(process.argv[1]); const v = a.seccompVersion;' +
