@@ -45,6 +45,12 @@ function missingForLinuxBuild() {
   return missing;
 }
 
+/** The prefix of this Node when it has its headers (include/node): node-gyp then downloads none. */
+function nodedir() {
+  const prefix = path.dirname(path.dirname(process.execPath));
+  return fs.existsSync(path.join(prefix, 'include', 'node', 'common.gypi')) ? prefix : undefined;
+}
+
 /** node-gyp: npm's own when npm runs this script, else one from node_modules, else from PATH. */
 function nodeGyp() {
   if (process.env.npm_config_node_gyp) return [process.execPath, process.env.npm_config_node_gyp];
@@ -66,12 +72,10 @@ function main() {
       return 1;
     }
   }
-  // This Node's own headers when it has them (include/node): node-gyp then downloads none.
-  const prefix = path.dirname(path.dirname(process.execPath));
-  const nodedir = fs.existsSync(path.join(prefix, 'include', 'node', 'common.gypi')) ? [`--nodedir=${prefix}`] : [];
+  const dir = nodedir();
   const [cmd, ...args] = nodeGyp();
   try {
-    execFileSync(cmd, [...args, 'rebuild', '--release', ...nodedir], { cwd: root, stdio: 'inherit' });
+    execFileSync(cmd, [...args, 'rebuild', '--release', ...(dir ? [`--nodedir=${dir}`] : [])], { cwd: root, stdio: 'inherit' });
   } catch (e) {
     console.error(`tsrun: the source build of the addon failed (${e.message.split('\n')[0]}): see node-gyp's output above`);
     return 1;
@@ -79,4 +83,5 @@ function main() {
   return 0;
 }
 
-process.exitCode = main();
+module.exports = { nodedir };
+if (require.main === module) process.exitCode = main();

@@ -16,15 +16,17 @@
 // Each build runs in a copy of the native sources in a temporary directory,
 // so build/ (the cmake-js build of development) is left alone.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { arch as hostArch, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { copyNativeTree } from './native-tree.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const require = createRequire(import.meta.url);
+const { nodedir } = require('./install.cjs');
 
 /** Per architecture: the ELF machine, the toolchain prefix when cross-built, what apt installs for it. */
 const TARGETS = {
@@ -68,20 +70,11 @@ function toolchain(arch) {
   return { env: tools, strip: `${triplet}-strip` };
 }
 
-/** The prefix of this Node when it has its headers (include/node): node-gyp then downloads none. */
-function nodedir() {
-  const prefix = dirname(dirname(process.execPath));
-  return existsSync(join(prefix, 'include', 'node', 'common.gypi')) ? prefix : undefined;
-}
-
 function build(arch) {
   const { env, strip } = toolchain(arch);
   const work = mkdtempSync(join(tmpdir(), `tsrun-prebuild-${arch}-`));
   try {
-    for (const f of ['package.json', 'binding.gyp', 'native', 'scripts/native-build.cjs', 'scripts/native-build.json']) {
-      cpSync(join(root, f), join(work, f), { recursive: true });
-    }
-    symlinkSync(join(root, 'node_modules'), join(work, 'node_modules'));
+    copyNativeTree(root, work);
     const out = join(root, 'prebuilds', `linux-${arch}`);
     rmSync(out, { recursive: true, force: true });
     const dir = nodedir();
