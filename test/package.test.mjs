@@ -20,12 +20,21 @@ const NPM = ['--no-audit', '--no-fund', '--loglevel=warn']
 const PREBUILDS = ['linux-x64', 'linux-arm64']
 const LONG = 600_000 // ms: npm installs, downloads of Node, a node-gyp build
 
+/** Without TSRUN_TARBALL: why this checkout's prebuilds cannot be packed (missing, or older than a native source), or false. */
+function prebuildsUnusable() {
+  const built = PREBUILDS.map((p) => join(REPO, 'prebuilds', p))
+  if (built.some((d) => !existsSync(d))) return `no prebuilds/{${PREBUILDS}}`
+  const oldest = Math.min(...built.flatMap((d) => readdirSync(d).map((f) => statSync(join(d, f)).mtimeMs)))
+  const newer = readdirSync(join(REPO, 'native'), { recursive: true }).find((f) => statSync(join(REPO, 'native', f)).mtimeMs > oldest)
+  return newer ? `prebuilds/ is older than native/${newer}` : false
+}
+
+const stale = process.env.TSRUN_TARBALL ? false : prebuildsUnusable()
 const skipReason = !isRoot ? 'needs root (containers, a private mount namespace)'
   : arch() !== 'x64' ? `the packaging checks run on linux-x64 hosts (this is ${arch()})`
   : !which('unshare') ? 'needs unshare (util-linux)'
-  : !process.env.TSRUN_TARBALL && PREBUILDS.some((p) => !existsSync(join(REPO, 'prebuilds', p)))
-    ? `no tarball (TSRUN_TARBALL) and no prebuilds/{${PREBUILDS}}: run npm pack (or npm run prebuilds) first, as .ci/run does`
-    : false
+  : stale ? `no tarball (TSRUN_TARBALL) and ${stale}: run npm pack (or npm run prebuilds) first, as .ci/run does`
+  : false
 
 if (skipReason) {
   t.comment(`skipping: ${skipReason}`)
