@@ -56,5 +56,20 @@ export interface LinuxNative {
 const require = createRequire(import.meta.url);
 const packageRoot = fileURLToPath(new URL('../..', import.meta.url));
 
-export const native: LinuxNative = require('node-gyp-build')(packageRoot);
+/**
+ * build/Release (a source build) or the prebuild of this platform and CPU;
+ * without either, an error that says how to build one.
+ */
+function load(): LinuxNative {
+  try {
+    return require('node-gyp-build')(packageRoot);
+  } catch (e) {
+    if (!/No native build was found/.test((e as Error).message)) throw e;
+    throw new Error(`tsrun has no addon for ${process.platform}-${process.arch}: none of its prebuilds fits and none was built ` +
+      'at install. Build it with `npm rebuild tsrun` (needs a C++ compiler, make, python3 and libseccomp-dev; an npm that ' +
+      'blocks install scripts runs it once approved: `npm install-scripts approve tsrun`)', { cause: e });
+  }
+}
+
+export const native: LinuxNative = load();
 export const K = native.constants;
