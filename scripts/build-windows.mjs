@@ -65,15 +65,22 @@ function buildAddon() {
   return target;
 }
 
+/** The HCS emulator the tests load in wine (test/windows/emulator): computecore.dll and vmcompute.dll. */
 function buildEmulator() {
   const dir = `${root}test/windows/emulator`;
-  const sources = readdirSync(dir).filter((f) => f.endsWith('.cc')).map((f) => `${dir}/${f}`);
-  const target = `${out}/emulator/computecore.dll`;
+  const all = readdirSync(dir).map((f) => `${dir}/${f}`);
   mkdirSync(`${out}/emulator`, { recursive: true });
-  if (upToDate(target, readdirSync(dir).map((f) => `${dir}/${f}`))) return target;
-  execFileSync(CXX, [...cxxFlags, '-shared', '-static', '-s', '-o', target, ...sources, `${dir}/computecore.def`], { stdio: 'inherit' });
-  checkImports(target);
-  return target;
+  const dlls = {
+    'computecore.dll': [...all.filter((f) => f.endsWith('.cc') && !f.endsWith('/vmcompute.cc')), `${dir}/computecore.def`],
+    'vmcompute.dll': [`${dir}/vmcompute.cc`, `${dir}/vmcompute.def`],
+  };
+  for (const [name, sources] of Object.entries(dlls)) {
+    const target = `${out}/emulator/${name}`;
+    if (upToDate(target, all)) continue;
+    execFileSync(CXX, [...cxxFlags, '-shared', '-static', '-s', '-o', target, ...sources], { stdio: 'inherit' });
+    checkImports(target);
+  }
+  return `${out}/emulator`;
 }
 
 if (!have(CXX) || !have(DLLTOOL) || !have(OBJDUMP)) {

@@ -171,6 +171,25 @@ Napi::Value Close(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
+// (handle, query?) → properties document, waiting on this thread: for the
+// synchronous status a state read needs (HCS answers it without delay).
+Napi::Value PropertiesNow(const Napi::CallbackInfo &info) {
+  Handle *handle = Get(info[0], info[0].As<Napi::External<Handle>>().Data()->process);
+  std::wstring query = Arg(info, 1);
+  const HcsApi &api = hcs();
+  HCS_OPERATION op = api.HcsCreateOperation(nullptr, nullptr);
+  const char *name = handle->process ? "HcsGetProcessProperties" : "HcsGetComputeSystemProperties";
+  HRESULT hr = handle->process ? api.HcsGetProcessProperties(static_cast<HCS_PROCESS>(handle->h), op, OrNull(query))
+                               : api.HcsGetComputeSystemProperties(static_cast<HCS_SYSTEM>(handle->h), op, OrNull(query));
+  PWSTR document = nullptr;
+  if (SUCCEEDED(hr)) hr = api.HcsWaitForOperationResult(op, 30000, &document);
+  std::string result = Utf8(document);
+  if (document) LocalFree(document);
+  api.HcsCloseOperation(op);
+  if (FAILED(hr)) throw HcsError(info.Env(), name, hr, result);
+  return Napi::String::New(info.Env(), result);
+}
+
 Napi::Value LayerId(const Napi::CallbackInfo &info) {
   GUID g;
   HRESULT hr = NameToGuid(Arg(info, 0).c_str(), &g);
@@ -199,5 +218,6 @@ void InitHandles(Napi::Env env, Napi::Object exports) {
   exports.Set("watch", Napi::Function::New(env, Watch));
   exports.Set("ref", Napi::Function::New(env, Ref));
   exports.Set("close", Napi::Function::New(env, Close));
+  exports.Set("propertiesNow", Napi::Function::New(env, PropertiesNow));
   exports.Set("nameToGuid", Napi::Function::New(env, LayerId));
 }

@@ -8,6 +8,7 @@
 struct HcsApi {
 #define TSRUN_HCS_FUNCTIONS(X)                                                                                         \
   X(HcsCreateOperation) X(HcsCloseOperation) X(HcsGetOperationResult) X(HcsGetOperationResultAndProcessInfo)            \
+  X(HcsWaitForOperationResult)                                                                                          \
   X(HcsCreateComputeSystem) X(HcsOpenComputeSystem) X(HcsCloseComputeSystem) X(HcsStartComputeSystem)                   \
   X(HcsShutDownComputeSystem) X(HcsTerminateComputeSystem) X(HcsPauseComputeSystem) X(HcsResumeComputeSystem)           \
   X(HcsModifyComputeSystem) X(HcsGetComputeSystemProperties) X(HcsSetComputeSystemCallback) X(HcsCreateProcess)         \

@@ -38,8 +38,10 @@ void CALLBACK Completed(HCS_OPERATION operation, void *context) {
     c.document = Utf8(document);
     LocalFree(document);  // HCS documents its result documents as LocalAlloc'd.
   }
-  p->tsfn.BlockingCall(p, [](Napi::Env env, Napi::Function, Pending *p) { Settle(env, p); });
-  p->tsfn.Release();
+  // Settle may free p before BlockingCall returns: keep the function apart.
+  Napi::ThreadSafeFunction tsfn = p->tsfn;
+  tsfn.BlockingCall(p, [](Napi::Env env, Napi::Function, Pending *p) { Settle(env, p); });
+  tsfn.Release();
 }
 
 }  // namespace
