@@ -67,26 +67,6 @@ Napi::Value OpenSystem(const Napi::CallbackInfo &info) {
   return Wrap(info.Env(), false, system);
 }
 
-// start, shutdown, terminate, pause, resume, modify, properties: (system, kind, document?) → result document.
-Napi::Value SystemOperation(const Napi::CallbackInfo &info) {
-  HCS_SYSTEM system = static_cast<HCS_SYSTEM>(Get(info[0], false)->h);
-  std::string kind = info[1].As<Napi::String>().Utf8Value();
-  std::wstring doc = Arg(info, 2);
-  const HcsApi &api = hcs();
-  using Call = std::function<HRESULT(HCS_OPERATION)>;
-  const char *name;
-  Call call;
-  if (kind == "start") name = "HcsStartComputeSystem", call = [=, &api](HCS_OPERATION op) { return api.HcsStartComputeSystem(system, op, OrNull(doc)); };
-  else if (kind == "shutdown") name = "HcsShutDownComputeSystem", call = [=, &api](HCS_OPERATION op) { return api.HcsShutDownComputeSystem(system, op, OrNull(doc)); };
-  else if (kind == "terminate") name = "HcsTerminateComputeSystem", call = [=, &api](HCS_OPERATION op) { return api.HcsTerminateComputeSystem(system, op, OrNull(doc)); };
-  else if (kind == "pause") name = "HcsPauseComputeSystem", call = [=, &api](HCS_OPERATION op) { return api.HcsPauseComputeSystem(system, op, OrNull(doc)); };
-  else if (kind == "resume") name = "HcsResumeComputeSystem", call = [=, &api](HCS_OPERATION op) { return api.HcsResumeComputeSystem(system, op, OrNull(doc)); };
-  else if (kind == "modify") name = "HcsModifyComputeSystem", call = [=, &api](HCS_OPERATION op) { return api.HcsModifyComputeSystem(system, op, doc.c_str(), nullptr); };
-  else if (kind == "properties") name = "HcsGetComputeSystemProperties", call = [=, &api](HCS_OPERATION op) { return api.HcsGetComputeSystemProperties(system, op, OrNull(doc)); };
-  else throw Napi::TypeError::New(info.Env(), "unknown compute system operation: " + kind);
-  return StartOperation(info.Env(), {name, call, Document, nullptr});
-}
-
 Napi::Value NewProcess(const Napi::CallbackInfo &info) {
   HCS_SYSTEM system = static_cast<HCS_SYSTEM>(Get(info[0], false)->h);
   std::wstring params = Arg(info, 1);
@@ -109,22 +89,6 @@ Napi::Value NewProcess(const Napi::CallbackInfo &info) {
   };
   spec.processInfo = true;
   return StartOperation(info.Env(), spec);
-}
-
-// signal, terminate, modify, properties: (process, kind, document?) → result document.
-Napi::Value ProcessOperation(const Napi::CallbackInfo &info) {
-  HCS_PROCESS process = static_cast<HCS_PROCESS>(Get(info[0], true)->h);
-  std::string kind = info[1].As<Napi::String>().Utf8Value();
-  std::wstring doc = Arg(info, 2);
-  const HcsApi &api = hcs();
-  const char *name;
-  std::function<HRESULT(HCS_OPERATION)> call;
-  if (kind == "signal") name = "HcsSignalProcess", call = [=, &api](HCS_OPERATION op) { return api.HcsSignalProcess(process, op, OrNull(doc)); };
-  else if (kind == "terminate") name = "HcsTerminateProcess", call = [=, &api](HCS_OPERATION op) { return api.HcsTerminateProcess(process, op, OrNull(doc)); };
-  else if (kind == "modify") name = "HcsModifyProcess", call = [=, &api](HCS_OPERATION op) { return api.HcsModifyProcess(process, op, doc.c_str()); };
-  else if (kind == "properties") name = "HcsGetProcessProperties", call = [=, &api](HCS_OPERATION op) { return api.HcsGetProcessProperties(process, op, OrNull(doc)); };
-  else throw Napi::TypeError::New(info.Env(), "unknown process operation: " + kind);
-  return StartOperation(info.Env(), {name, call, Document, nullptr});
 }
 
 Napi::Value AttachProcess(const Napi::CallbackInfo &info) {
@@ -171,22 +135,57 @@ Napi::Value Close(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
-// (handle, query?) → properties document, waiting on this thread: for the
-// synchronous status a state read needs (HCS answers it without delay).
-Napi::Value PropertiesNow(const Napi::CallbackInfo &info) {
-  Handle *handle = Get(info[0], info[0].As<Napi::External<Handle>>().Data()->process);
-  std::wstring query = Arg(info, 1);
+struct Call {
+  const char *name;
+  std::function<HRESULT(HCS_OPERATION)> call;
+};
+
+// (handle, kind, document?): the HCS call of that kind on a system (start,
+// shutdown, terminate, pause, resume, modify, properties) or a process
+// (signal, terminate, modify, properties).
+Call Lookup(const Napi::CallbackInfo &info) {
+  Handle *handle = Get(info[0], info[0].IsExternal() && info[0].As<Napi::External<Handle>>().Data()->process);
+  std::string kind = info[1].As<Napi::String>().Utf8Value();
+  std::wstring doc = Arg(info, 2);
+  const HcsApi &api = hcs();
+  if (handle->process) {
+    auto process = static_cast<HCS_PROCESS>(handle->h);
+    if (kind == "signal") return {"HcsSignalProcess", [=, &api](HCS_OPERATION op) { return api.HcsSignalProcess(process, op, OrNull(doc)); }};
+    if (kind == "terminate") return {"HcsTerminateProcess", [=, &api](HCS_OPERATION op) { return api.HcsTerminateProcess(process, op, OrNull(doc)); }};
+    if (kind == "modify") return {"HcsModifyProcess", [=, &api](HCS_OPERATION op) { return api.HcsModifyProcess(process, op, doc.c_str()); }};
+    if (kind == "properties") return {"HcsGetProcessProperties", [=, &api](HCS_OPERATION op) { return api.HcsGetProcessProperties(process, op, OrNull(doc)); }};
+    throw Napi::TypeError::New(info.Env(), "unknown process operation: " + kind);
+  }
+  auto system = static_cast<HCS_SYSTEM>(handle->h);
+  if (kind == "start") return {"HcsStartComputeSystem", [=, &api](HCS_OPERATION op) { return api.HcsStartComputeSystem(system, op, OrNull(doc)); }};
+  if (kind == "shutdown") return {"HcsShutDownComputeSystem", [=, &api](HCS_OPERATION op) { return api.HcsShutDownComputeSystem(system, op, OrNull(doc)); }};
+  if (kind == "terminate") return {"HcsTerminateComputeSystem", [=, &api](HCS_OPERATION op) { return api.HcsTerminateComputeSystem(system, op, OrNull(doc)); }};
+  if (kind == "pause") return {"HcsPauseComputeSystem", [=, &api](HCS_OPERATION op) { return api.HcsPauseComputeSystem(system, op, OrNull(doc)); }};
+  if (kind == "resume") return {"HcsResumeComputeSystem", [=, &api](HCS_OPERATION op) { return api.HcsResumeComputeSystem(system, op, OrNull(doc)); }};
+  if (kind == "modify") return {"HcsModifyComputeSystem", [=, &api](HCS_OPERATION op) { return api.HcsModifyComputeSystem(system, op, doc.c_str(), nullptr); }};
+  if (kind == "properties") return {"HcsGetComputeSystemProperties", [=, &api](HCS_OPERATION op) { return api.HcsGetComputeSystemProperties(system, op, OrNull(doc)); }};
+  throw Napi::TypeError::New(info.Env(), "unknown compute system operation: " + kind);
+}
+
+// → Promise of the result document.
+Napi::Value Operation(const Napi::CallbackInfo &info) {
+  Call c = Lookup(info);
+  return StartOperation(info.Env(), {c.name, c.call, Document, nullptr});
+}
+
+// → the result document, waiting on this thread: for the synchronous parts
+// of the Backend contract (status, stats, signal), which HCS answers promptly.
+Napi::Value OperationNow(const Napi::CallbackInfo &info) {
+  Call c = Lookup(info);
   const HcsApi &api = hcs();
   HCS_OPERATION op = api.HcsCreateOperation(nullptr, nullptr);
-  const char *name = handle->process ? "HcsGetProcessProperties" : "HcsGetComputeSystemProperties";
-  HRESULT hr = handle->process ? api.HcsGetProcessProperties(static_cast<HCS_PROCESS>(handle->h), op, OrNull(query))
-                               : api.HcsGetComputeSystemProperties(static_cast<HCS_SYSTEM>(handle->h), op, OrNull(query));
+  HRESULT hr = c.call(op);
   PWSTR document = nullptr;
-  if (SUCCEEDED(hr)) hr = api.HcsWaitForOperationResult(op, 30000, &document);
+  if (SUCCEEDED(hr)) hr = api.HcsWaitForOperationResult(op, 60000, &document);
   std::string result = Utf8(document);
   if (document) LocalFree(document);
   api.HcsCloseOperation(op);
-  if (FAILED(hr)) throw HcsError(info.Env(), name, hr, result);
+  if (FAILED(hr)) throw HcsError(info.Env(), c.name, hr, result);
   return Napi::String::New(info.Env(), result);
 }
 
@@ -211,13 +210,12 @@ void InitHandles(Napi::Env env, Napi::Object exports) {
   exports.Set("available", Napi::Function::New(env, Available));
   exports.Set("createSystem", Napi::Function::New(env, CreateSystem));
   exports.Set("openSystem", Napi::Function::New(env, OpenSystem));
-  exports.Set("systemOperation", Napi::Function::New(env, SystemOperation));
+  exports.Set("operation", Napi::Function::New(env, Operation));
+  exports.Set("operationNow", Napi::Function::New(env, OperationNow));
   exports.Set("createProcess", Napi::Function::New(env, NewProcess));
   exports.Set("openProcess", Napi::Function::New(env, AttachProcess));
-  exports.Set("processOperation", Napi::Function::New(env, ProcessOperation));
   exports.Set("watch", Napi::Function::New(env, Watch));
   exports.Set("ref", Napi::Function::New(env, Ref));
   exports.Set("close", Napi::Function::New(env, Close));
-  exports.Set("propertiesNow", Napi::Function::New(env, PropertiesNow));
   exports.Set("nameToGuid", Napi::Function::New(env, LayerId));
 }

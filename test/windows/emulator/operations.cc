@@ -9,15 +9,18 @@ struct Job {
   std::function<HRESULT(Operation &)> work;
 };
 
-DWORD WINAPI RunJob(void *context) {
-  auto *job = static_cast<Job *>(context);
+DWORD WINAPI RunJob(void *param) {
+  auto *job = static_cast<Job *>(param);
   Operation *op = job->op;
   // HCS completes later, never inside the call: so does the emulator.
   Sleep(5);
   op->hr = job->work(*op);
   delete job;
+  // A waiter may close (free) the operation as soon as it is done: read what the callback needs first.
+  HCS_OPERATION_COMPLETION callback = op->callback;
+  void *context = const_cast<void *>(op->context);
   SetEvent(op->done);
-  if (op->callback) op->callback(reinterpret_cast<HCS_OPERATION>(op), const_cast<void *>(op->context));
+  if (callback) callback(reinterpret_cast<HCS_OPERATION>(op), context);
   return 0;
 }
 
