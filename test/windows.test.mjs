@@ -38,20 +38,34 @@ if (reason) {
       execFileSync('tar', ['xzf', tgz], { cwd: `${out}/node-win` });
     }
     if (!existsSync(`${prefix}/drive_c/windows/system32`)) execFileSync('wine', ['cmd', '/c', 'exit'], { env, stdio: 'ignore' });
-    for (const dll of readdirSync(`${out}/emulator`)) copyFileSync(`${out}/emulator/${dll}`, `${prefix}/drive_c/windows/system32/${dll}`);
+
+    // tap adds its loaders to every child's NODE_OPTIONS; they are for this Node, not node.exe.
+    const windowsNode = (script, args, extraEnv = {}) => {
+      const output = openSync(`${out}/suite-output.txt`, 'w');
+      spawnSync('env', ['-u', 'NODE_OPTIONS', 'wine', nodeExe, toWine(`${root}test/windows/${script}`), ...args.map(toWine)], {
+        env: { ...env, ...extraEnv }, stdio: ['ignore', output, output], timeout: 150_000,
+      });
+      closeSync(output);
+      return readFileSync(`${out}/suite-output.txt`, 'utf8');
+    };
+    const system32 = `${prefix}/drive_c/windows/system32`;
+
+    await t.test('without computecore.dll, the addon loads and says HCS is not available', async (t) => {
+      const answer = `${out}/unavailable.txt`;
+      rmSync(answer, { force: true });
+      for (const dll of readdirSync(`${out}/emulator`)) rmSync(`${system32}/${dll}`, { force: true });
+      const output = windowsNode('unavailable.mjs', [answer]);
+      t.equal(existsSync(answer) ? readFileSync(answer, 'utf8') : output, 'HCS is not available: computecore.dll cannot be loaded (Windows error 126)');
+    });
+    for (const dll of readdirSync(`${out}/emulator`)) copyFileSync(`${out}/emulator/${dll}`, `${system32}/${dll}`);
 
     const results = `${out}/suite-results.json`;
     const log = `${out}/emulator.log`;
     rmSync(results, { force: true });
     rmSync(log, { force: true });
     // Wine's stdout to a pipe fails (EBADF in libuv): the suite writes to a file.
-    const output = openSync(`${out}/suite-output.txt`, 'w');
-    // tap adds its loaders to every child's NODE_OPTIONS; they are for this Node, not node.exe.
-    spawnSync('env', ['-u', 'NODE_OPTIONS', 'wine', nodeExe, toWine(`${root}test/windows/suite.mjs`), toWine(results), toWine(log)], {
-      env: { ...env, TSRUN_HCS_EMULATOR_LOG: toWine(log) }, stdio: ['ignore', output, output], timeout: 150_000,
-    });
-    closeSync(output);
-    t.ok(existsSync(results), 'the suite wrote its results', { output: readFileSync(`${out}/suite-output.txt`, 'utf8').slice(0, 4000) });
+    const output = windowsNode('suite.mjs', [results, log], { TSRUN_HCS_EMULATOR_LOG: toWine(log) });
+    t.ok(existsSync(results), 'the suite wrote its results', { output: output.slice(0, 4000) });
     const list = existsSync(results) ? JSON.parse(readFileSync(results, 'utf8')) : [];
     for (const r of list) t.ok(r.ok, r.name, r.ok ? {} : { detail: r.detail });
     t.ok(list.some((r) => r.name === 'suite finished'), 'the suite ran to its end');

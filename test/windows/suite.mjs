@@ -65,6 +65,16 @@ async function lifecycle(isolation, windows) {
   check(`${isolation}: stderr apart`, io.read(2).trim(), 'to-stderr');
   record(`${isolation}: ps lists the init`, (await c.processes()).includes(c.pid), await c.processes());
 
+  await c.pause();
+  check(`${isolation}: paused`, (await c.state()).status, 'paused');
+  await c.resume();
+  check(`${isolation}: resumed`, (await c.state()).status, 'running');
+  await c.update({ memory: { limit: 256 * 1024 * 1024 }, cpu: { maximum: 5000 } });
+  record(`${isolation}: update modifies memory and processor`, log().includes(`modified ${id} {"ResourcePath":"Container/Memory/SizeInMB","RequestType":"Update","Settings":256}`)
+    && log().includes(`modified ${id} {"ResourcePath":"Container/Processor","RequestType":"Update","Settings":{"Maximum":5000}}`), log());
+  const stats = await c.stats();
+  record(`${isolation}: stats from HCS Statistics`, typeof stats.windows?.Uptime100ns === 'number', JSON.stringify(stats));
+
   const eio = stdioFiles(`${id}-exec`);
   const p = await c.exec({ cwd: '/', args: ['cmd', '/c', 'echo exec says hi& exit 3'] }, { stdio: eio.fds });
   check(`${isolation}: exec exit status`, await p.wait(), { status: 3, code: 3, signal: null });
@@ -93,8 +103,8 @@ async function lifecycle(isolation, windows) {
 async function main() {
   const argon = await lifecycle('process', {});
   const argonLog = linesOf(argon).map((l) => l.split(' ')[0]);
-  check('process: HCS calls in order', argonLog.filter((w) => ['create', 'start', 'process', 'terminate-process', 'shutdown', 'stopped', 'closed'].includes(w)),
-    ['create', 'start', 'process', 'process', 'terminate-process', 'shutdown', 'stopped', 'closed']);
+  check('process: HCS calls in order', argonLog.filter((w) => ['create', 'start', 'process', 'pause', 'resume', 'terminate-process', 'shutdown', 'stopped', 'closed'].includes(w)),
+    ['create', 'start', 'process', 'pause', 'resume', 'process', 'terminate-process', 'shutdown', 'stopped', 'closed']);
 
   const xenon = await lifecycle('hyperv', { hyperv: { utilityVMPath: 'C:\\uvm\\UtilityVM' } });
   const sequence = log().split('\n').filter((l) => /^(create|start|shutdown|closed) /.test(l) && l.split(' ')[1].startsWith(xenon));
