@@ -19,6 +19,7 @@ const toWine = (path) => `Z:${path.replaceAll('/', '\\')}`;
 
 function skipReason() {
   if (!have('wine')) return 'wine is not installed (apt-get install wine wine64)';
+  if (!have('wine64') && !existsSync('/usr/lib/wine/wine64')) return 'wine64 is not installed (apt-get install wine64)';
   const build = spawnSync(process.execPath, [`${root}scripts/build-windows.mjs`, '--emulator'], { encoding: 'utf8' });
   if (build.status === 3) return build.stderr.trim();
   if (build.status !== 0) throw new Error(`build-windows failed:\n${build.stdout}${build.stderr}`);

@@ -1,6 +1,7 @@
 // Systems and processes are closed explicitly, never on GC: closing the last
 // handle of a system created with ShouldTerminateOnLastHandleClosed ends it.
 #include "handles.h"
+#include <cstdio>
 #include <cstring>
 #include "operation.h"
 
