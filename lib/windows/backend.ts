@@ -2,11 +2,12 @@
 // or a container hosted in a utility VM for Hyper-V isolation), their
 // processes as HCS processes. What to create comes from hcsoci (pure);
 // native/windows makes the calls.
+import { dirname } from 'node:path';
 import type { Backend, CreateRequest, CreatedInit, StartedProcess } from '../container/backend.js';
 import type { ContainerStatus, ExecOptions } from '../container/types.js';
 import { InvalidArgumentError, InvalidStateError } from '../errors.js';
 import type { Process } from '../spec/types.js';
-import type { StateRecord } from '../state/store.js';
+import { StateStore, type StateRecord } from '../state/store.js';
 import { containerSystem, liveContainers, type LiveContainer } from './containers.js';
 import { hcsDocuments, utilityVMId } from './hcsoci/documents.js';
 import type { WindowsResources } from './hcsoci/oci.js';
@@ -110,11 +111,13 @@ export const windowsBackend: Backend = {
     return { live: init, cgroup: null, console: null, pidStartTime: 0, rootfs: '', ownPidNamespace: true };
   },
 
-  async start(record: StateRecord): Promise<void> {
+  async start(record: StateRecord, stateDir: string): Promise<void> {
     const c = live(record);
     await runProcess(c, c.documents.process, c.options.stdio, c.init);
-    // Windows creates the init at start: the pid is known only now.
+    // Windows creates the init at start: the pid is known only now, and the
+    // container layer writes the state at create only (a seam to move up).
     record.pid = c.init.pid;
+    new StateStore(dirname(stateDir)).write(record);
   },
 
   status(record: StateRecord): ContainerStatus {
@@ -127,6 +130,7 @@ export const windowsBackend: Backend = {
 
   signal(record: StateRecord, signal: number, all: boolean): void {
     const c = live(record);
+    if (c.stopped || c.init.hasExited) throw new InvalidStateError('container not running');
     const action = hcsSignal(signal);
     // A created container has no process yet: any signal ends it, as runc's kill of a created init does.
     if (!c.init.started || (action.terminate && all)) {

@@ -48,20 +48,14 @@ export function pipeWritable(pipe: number): Writable {
 }
 
 /** Connects a process's pipes to fds of this process (the CreateOptions/ExecOptions stdio). */
-export function connectStdio(pipes: { stdin: number | null; stdout: number | null; stderr: number | null }, fds: [number, number, number] | undefined): Promise<void> {
-  const done: Promise<void>[] = [];
+export function connectStdio(pipes: { stdin: number | null; stdout: number | null; stderr: number | null }, fds: [number, number, number] | undefined): void {
   const drain = (pipe: number | null, fd: number) => {
-    if (pipe === null) return;
-    const source = pipeReadable(pipe);
-    const sink = createWriteStream('', { fd, autoClose: false });
-    done.push(new Promise((resolve) => source.pipe(sink).on('finish', resolve).on('error', () => resolve())));
+    if (pipe !== null) pipeReadable(pipe).pipe(createWriteStream('', { fd, autoClose: false }));
   };
   drain(pipes.stdout, fds?.[1] ?? 1);
   drain(pipes.stderr, fds?.[2] ?? 2);
-  if (pipes.stdin !== null) {
-    // stdin is fed only from an fd the caller gave; otherwise the process reads end of input at once.
-    if (fds) createReadStream('', { fd: fds[0], autoClose: false }).pipe(pipeWritable(pipes.stdin));
-    else native().closeHandle(pipes.stdin);
-  }
-  return Promise.all(done).then(() => {});
+  if (pipes.stdin === null) return;
+  // stdin is fed only from an fd the caller gave; otherwise the process reads end of input at once.
+  if (fds) createReadStream('', { fd: fds[0], autoClose: false }).pipe(pipeWritable(pipes.stdin));
+  else native().closeHandle(pipes.stdin);
 }

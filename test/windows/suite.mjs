@@ -60,6 +60,7 @@ async function lifecycle(isolation, windows) {
   await c.start();
   check(`${isolation}: running after start`, (await c.state()).status, 'running');
   record(`${isolation}: init has a pid`, c.pid > 0, c.pid);
+  check(`${isolation}: the state records the init's pid`, (await (await runtime.load(id)).state()).pid, c.pid);
   await until('init output', () => io.read(1).includes('env=') && io.read(1).endsWith('\r\n'));
   check(`${isolation}: init stdin reaches stdout`, io.read(1).split('\r\n').slice(0, 2), ['got x marks the spot', 'env=hi there']);
   check(`${isolation}: stderr apart`, io.read(2).trim(), 'to-stderr');
@@ -88,6 +89,9 @@ async function lifecycle(isolation, windows) {
   check(`${isolation}: killed init's status (HcsTerminateProcess)`, status, { status: 1, code: 1, signal: null });
   check(`${isolation}: exit event`, await exited, status);
   check(`${isolation}: stopped`, (await c.state()).status, 'stopped');
+  let refused = '';
+  await c.kill('SIGKILL').catch((e) => { refused = e.message; });
+  check(`${isolation}: kill of a stopped container refused`, refused, 'container not running');
   await c.delete();
   io.close();
   let gone = false;
