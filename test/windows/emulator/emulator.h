@@ -79,7 +79,7 @@ std::string ErrorRecord(HRESULT hr, const std::string &message);
 std::string Narrow(PCWSTR s);
 std::wstring Widen(const std::string &s);
 
-/** Sends an event to a callback, as HCS does from its own threads. */
+/** Calls an event callback on the calling (emulator) thread. */
 void Notify(HCS_EVENT_CALLBACK callback, void *context, HCS_EVENT_TYPE type, const std::string &data);
 
 /** Ends a system's processes, marks it stopped and tells its callback (and those of systems it hosts). */
