@@ -7,6 +7,8 @@ let backend: Promise<Backend> | undefined;
 export function platformBackend(): Promise<Backend> {
   backend ??= process.platform === 'linux'
     ? import('./linux/backend.js').then((m) => m.linuxBackend)
-    : Promise.reject(new TsrunError(`tsrun does not support ${process.platform} yet`));
+    : process.platform === 'win32'
+      ? import('./windows/backend.js').then((m) => m.windowsBackend)
+      : Promise.reject(new TsrunError(`tsrun does not support ${process.platform} yet`));
   return backend;
 }

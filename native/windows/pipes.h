@@ -1,0 +1,5 @@
+#pragma once
+#include "addon-napi.h"
+#include <windows.h>
+
+void InitPipes(Napi::Env env, Napi::Object exports);
