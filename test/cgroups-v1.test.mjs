@@ -442,7 +442,7 @@ async function main() {
       [{ memory: { reservation: -5 } }, 'linux.resources.memory.reservation'],
       [{ memory: { swappiness: 101 } }, 'linux.resources.memory.swappiness'],
       [{ devices: [{ allow: true, type: 'x', access: 'rwm' }] }, 'linux.resources.devices[0].type'],
-      [{ devices: [{ allow: true, type: 'c', major: 1, minor: 3, access: 'rwx' }] }, 'linux.resources.devices[0].access'],
+      [{ devices: [{ allow: true, type: 'c', major: 1, minor: 3, access: 'a' }] }, 'linux.resources.devices[0].access'],
       [{ cpu: { cpus: '0-1023' } }, 'linux.resources.cpu.cpus'],
       [{ cpu: { mems: '77' } }, 'linux.resources.cpu.mems'],
       [{ cpu: { shares: 1 } }, 'linux.resources.cpu.shares'],
