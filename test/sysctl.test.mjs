@@ -8,10 +8,8 @@ import t from 'tap'
 import { spawn } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import {
-  bundle, cleanup, needsCommand, needsRoot, run, runc, stateRoot, tsrun, uniqueId, waitFor, which,
+  bundle, needsCommand, needsRoot, run, runWithBoth, uniqueId, waitFor,
 } from './helpers/env.mjs'
-
-const RUNC = which('runc')
 
 // Keys of each namespace, with a value unlike the host's and the file that shows it.
 const KEYS = {
@@ -59,24 +57,9 @@ function joining(joins) {
   }
 }
 
-/** `tsrun run` and (if installed and `compare`) `runc run` of one bundle: { ts, rc, check }. */
-async function runBoth(t, { args, mutate, compare = true }) {
-  const dir = bundle(t, { args, mutate })
-  const root = stateRoot(t)
-  const id = uniqueId('sysctl')
-  const checkTs = cleanup(t, { root, id, bundle: dir })
-  const ts = await tsrun(['--root', root, 'run', '--bundle', dir, id])
-  let rc = null
-  let checkRc = async () => []
-  if (compare && RUNC) {
-    const rroot = stateRoot(t)
-    const rid = uniqueId('sysctl-runc')
-    checkRc = cleanup(t, { root: rroot, id: rid, runtime: 'runc', bundle: dir })
-    rc = await runc(['--root', rroot, 'run', '--bundle', dir, rid])
-  } else if (compare) {
-    t.comment('runc is not installed: the runc comparison is skipped')
-  }
-  return { ts, rc, check: async () => [...await checkTs(), ...await checkRc()] }
+/** runWithBoth of a bundle made with `args` and `mutate`. */
+function runBoth(t, { args, mutate, compare = true }) {
+  return runWithBoth(t, bundle(t, { args, mutate }), { prefix: 'sysctl', compare })
 }
 
 t.test('linux.sysctl in joined network, ipc and uts namespaces (not the host\'s): written, as runc does', async (t) => {

@@ -10,11 +10,10 @@ import { appendFileSync, chownSync, existsSync, readFileSync, statSync, writeFil
 import { join } from 'node:path'
 import { makeRootfs } from '../scripts/make-bundle.mjs'
 import {
-  bundle, cleanup, needsRoot, runc, stateRoot, tempDir, tsrun, uniqueId, which, TSRUN_BIN,
+  bundle, cleanup, needsRoot, runWithBoth, tempDir, uniqueId, which, NO_RUNC, TSRUN_BIN,
 } from './helpers/env.mjs'
 
 const RUNC = which('runc')
-const NO_RUNC = 'runc is not installed: the runc comparison is skipped'
 
 const MAP = [{ containerID: 0, hostID: 100000, size: 65536 }]
 
@@ -32,27 +31,7 @@ function chownRootfs(dir, id) {
   execFileSync('chown', ['-hR', `${id}:${id}`, rootfs])
 }
 
-/**
- * `tsrun run`, then (when installed and `compare`) `runc run`, on one bundle,
- * each with its own state root and id: { ts, rc, check }.
- */
-async function runBoth(t, dir, { compare = true } = {}) {
-  const root = stateRoot(t)
-  const id = uniqueId('userns')
-  const checkTs = cleanup(t, { root, id, bundle: dir })
-  const ts = await tsrun(['--root', root, 'run', '--bundle', dir, id])
-  let rc = null
-  let checkRc = async () => []
-  if (compare && RUNC) {
-    const rroot = stateRoot(t)
-    const rid = uniqueId('userns-runc')
-    checkRc = cleanup(t, { root: rroot, id: rid, runtime: 'runc', bundle: dir })
-    rc = await runc(['--root', rroot, 'run', '--bundle', dir, rid])
-  } else if (compare) {
-    t.comment(NO_RUNC)
-  }
-  return { ts, rc, check: async () => [...await checkTs(), ...await checkRc()] }
-}
+const runBoth = (t, dir, opts = {}) => runWithBoth(t, dir, { prefix: 'userns', ...opts })
 
 t.test('a user namespace: root inside, the mapping in uid_map/gid_map', async (t) => {
   if (!needsRoot(t)) return

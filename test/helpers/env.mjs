@@ -371,6 +371,31 @@ export function runc(args = [], opts = {}) {
   return run(which('runc') || 'runc', args, opts)
 }
 
+export const NO_RUNC = 'runc is not installed: the runc comparison is skipped'
+
+/**
+ * `tsrun run`, then (when runc is installed and `compare`) `runc run`, on one
+ * bundle, each with its own state root and id: { ts, rc, check }, where rc is
+ * null without runc and check() lists what either left behind.
+ */
+export async function runWithBoth(t, dir, { prefix = 'both', compare = true } = {}) {
+  const root = stateRoot(t)
+  const id = uniqueId(prefix)
+  const checkTs = cleanup(t, { root, id, bundle: dir })
+  const ts = await tsrun(['--root', root, 'run', '--bundle', dir, id])
+  let rc = null
+  let checkRc = async () => []
+  if (compare && which('runc')) {
+    const rroot = stateRoot(t)
+    const rid = uniqueId(`${prefix}-runc`)
+    checkRc = cleanup(t, { root: rroot, id: rid, runtime: 'runc', bundle: dir })
+    rc = await runc(['--root', rroot, 'run', '--bundle', dir, rid])
+  } else if (compare) {
+    t.comment(NO_RUNC)
+  }
+  return { ts, rc, check: async () => [...await checkTs(), ...await checkRc()] }
+}
+
 /** `crun ...args`. */
 export function crun(args = [], opts = {}) {
   return run(which('crun') || 'crun', args, opts)
