@@ -2,13 +2,13 @@
 // joins the container's namespaces through a pidfd of its init (setns with
 // every namespace at once), enters its cgroup, and gets the process part of
 // the plan: user, capabilities, rlimits, seccomp, terminal.
-import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readlinkSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { posix } from 'node:path';
 import type { Spec } from '../spec/types.js';
 import type { StateRecord } from '../state/store.js';
 import { K, native } from './native.js';
-import { Create, Op } from './steps.js';
+import { Create, Op, Pivot, ROOT_HOST, type Step } from './steps.js';
 import { messageSize, processFields, type InitPlan, type LinuxCreateOptions, type PreparedInit } from './plan.js';
 import type { NamespacePlan, NamespaceType } from './namespaces.js';
 import { SpecError } from '../spec/errors.js';
@@ -56,6 +56,14 @@ export function prepareExec(
       }
     }
     const cwd = proc.cwd ?? '/';
+    const steps: Step[] = [{ op: Op.chdir, target: cwd, create: Create.none, what: `process.cwd: chdir to ${cwd}` }];
+    // setns into a mount namespace makes its root ours; in the host's (the
+    // init chrooted into the rootfs) we chroot to the init's root ourselves.
+    // (runc 1.1.5 does not: its exec'd process sees the host's /.)
+    if (readlinkSync(`/proc/${record.pid}/ns/mnt`) === readlinkSync('/proc/self/ns/mnt')) {
+      const root = `/proc/${record.pid}/root`;
+      steps.unshift({ op: Op.pivot, root: ROOT_HOST, target: root, flags: Pivot.chroot, what: `chroot to ${root}` });
+    }
     const plan: InitPlan = {
       rootfs: '/',
       cloneFlags: 0,
@@ -66,7 +74,7 @@ export function prepareExec(
       // In the container's pid namespace only once forked after setns.
       joinPid: types.has('pid'),
       userns: types.has('user'),
-      steps: [{ op: Op.chdir, target: cwd, create: Create.none, what: `process.cwd: chdir to ${cwd}` }],
+      steps,
       setGroups: true,
       stateDirFd: -1,
       keyring: null,
