@@ -62,7 +62,7 @@ export function prepareExec(
     // (runc 1.1.5 does not: its exec'd process sees the host's /.)
     if (readlinkSync(`/proc/${record.pid}/ns/mnt`) === readlinkSync('/proc/self/ns/mnt')) {
       const root = `/proc/${record.pid}/root`;
-      steps.unshift({ op: Op.pivot, root: ROOT_HOST, target: root, flags: Pivot.chroot, what: `chroot to ${root}` });
+      steps.unshift({ op: Op.pivot, root: ROOT_HOST, target: root, pivot: Pivot.chroot, what: `chroot to ${root}` });
     }
     const plan: InitPlan = {
       rootfs: '/',

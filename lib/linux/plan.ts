@@ -137,10 +137,10 @@ function rootfsSteps(
   }];
   const cwd = spec.process?.cwd ?? '/';
   // The working directory is made before anything turns read-only, as runc does.
-  const makeCwd: Step = { op: Op.chdir, target: cwd, create: Create.dir, flags: 1, what: `process.cwd: create ${cwd}` };
+  const makeCwd: Step = { op: Op.chdir, target: cwd, create: Create.dir, onlyCreate: true, what: `process.cwd: create ${cwd}` };
   if (!ns.types.has('mount')) {
     refuseWithoutMountNamespace(spec, noPivot);
-    steps.push({ op: Op.pivot, root: ROOT_HOST, target: rootfs, flags: Pivot.chroot, what: `chroot to ${rootfs}` });
+    steps.push({ op: Op.pivot, root: ROOT_HOST, target: rootfs, pivot: Pivot.chroot, what: `chroot to ${rootfs}` });
     return [...steps, ...lsmSteps(spec), ...sysctlSteps(spec, ns), makeCwd];
   }
   const propagation = rootPropagation(spec);
@@ -161,7 +161,7 @@ function rootfsSteps(
   );
   if (!bindsDev(spec)) steps.push(...deviceSteps(spec, ns.types.has('user')));
   steps.push({
-    op: Op.pivot, root: ROOT_HOST, target: rootfs, flags: noPivot ? Pivot.move : Pivot.root,
+    op: Op.pivot, root: ROOT_HOST, target: rootfs, pivot: noPivot ? Pivot.move : Pivot.root,
     what: noPivot ? `move ${rootfs} to /` : `pivot_root to ${rootfs}`,
   });
   // runc's order after pivot_root: LSM profile, sysctls, then read-only and masked paths.

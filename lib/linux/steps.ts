@@ -1,4 +1,5 @@
-// The vocabulary of the init's rootfs program (see native/linux/plan.h).
+// The vocabulary of the init's rootfs program (see native/linux/plan.h; its
+// keys are those of native/linux/plan-fields.h, which refuses any other).
 // TypeScript composes the list; the child runs it in order.
 import { K } from './native.js';
 
@@ -15,6 +16,10 @@ export interface Step {
   treeFd?: number;
   /** mount of a tmpfs: copy what it covers into it (tmpcopyup). */
   copyUp?: boolean;
+  /** pivot: how the rootfs becomes the root (a Pivot). */
+  pivot?: number;
+  /** chdir: only create the directory (before the root turns read-only). */
+  onlyCreate?: boolean;
   source?: string;
   target?: string;
   fstype?: string;
@@ -50,7 +55,7 @@ export const Op = {
   terminal: K.OP_TERMINAL,
 } as const;
 
-/** How Op.pivot makes the rootfs the root (its flags). */
+/** How Op.pivot makes the rootfs the root (its `pivot`). */
 export const Pivot = { root: K.PIVOT_ROOT, move: K.PIVOT_MOVE, chroot: K.PIVOT_CHROOT } as const;
 
 export const Create = { none: K.CREATE_NONE, dir: K.CREATE_DIR, file: K.CREATE_FILE } as const;
