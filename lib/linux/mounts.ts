@@ -3,6 +3,7 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { K, native } from './native.js';
 import { Create, Op, type Step } from './steps.js';
+import type { FdSet } from './fds.js';
 import { cgroupMountSteps } from './cgroups/mount.js';
 import type { Spec } from '../spec/types.js';
 import { SpecError } from '../spec/errors.js';
@@ -167,18 +168,17 @@ const mapLines = (list: readonly IdMapping[]) => list.map((m) => `${m.containerI
  * for it) with the mount's own uidMappings/gidMappings, or with "idmap" the
  * container's; the init moves it into place. Its fd is added to fds.
  */
-function idmappedTree(spec: Spec, m: Mount, source: string, flags: number, idmap: MountOptions['idmap'], field: string, fds: number[]): number | undefined {
+function idmappedTree(spec: Spec, m: Mount, source: string, flags: number, idmap: MountOptions['idmap'], field: string, fds: FdSet): number | undefined {
   const uid = (m.uidMappings ?? (idmap ? spec.linux?.uidMappings : undefined)) as IdMapping[] | undefined;
   const gid = (m.gidMappings ?? (idmap ? spec.linux?.gidMappings : undefined)) as IdMapping[] | undefined;
   if (!uid && !gid) return undefined;
   if (!uid?.length || !gid?.length) throw new SpecError(`${field}.uidMappings`, 'an id-mapped mount needs both uid and gid mappings');
   const recursive = (flags & K.MS_REC) !== 0 || idmap === 'ridmap';
   try {
-    fds.push(native.idmappedTree(source, mapLines(uid), mapLines(gid), recursive));
+    return fds.add(native.idmappedTree(source, mapLines(uid), mapLines(gid), recursive));
   } catch (e) {
     throw new SpecError(`${field}.uidMappings`, (e as Error).message);
   }
-  return fds[fds.length - 1];
 }
 
 /**
@@ -197,7 +197,7 @@ export function mountSteps(
   bundle: string,
   cgroupNamespace: boolean,
   cgroupPaths: Record<string, string>,
-  fds: number[],
+  fds: FdSet,
 ): MountPlan {
   const steps: Step[] = [];
   const finish: Step[] = [];
