@@ -84,3 +84,25 @@ t.test('id mappings on a non-bind mount are refused, naming the field', async (t
   t.match(r.stderr, /mounts\[\d+\]\.uidMappings: only bind mounts can be id-mapped/)
   t.same(await check(), [])
 })
+
+t.test('an id mapping the kernel refuses fails in tsrun-init, naming the mount; nothing left', async (t) => {
+  if (!needsRoot(t)) return
+  const root = stateRoot(t)
+  const dir = bundle(t, {
+    args: ['true'],
+    mutate: (s) => {
+      // Overlapping ranges: the kernel refuses the uid_map.
+      s.mounts.push({
+        destination: '/mnt', type: 'bind', source: '/tmp', options: ['bind'],
+        uidMappings: [{ containerID: 0, hostID: 1000, size: 10 }, { containerID: 5, hostID: 2000, size: 10 }],
+        gidMappings: [{ containerID: 0, hostID: 1000, size: 1 }],
+      })
+    },
+  })
+  const id = uniqueId('idmap')
+  const check = cleanup(t, { root, id, bundle: dir })
+  const r = await tsrun(['--root', root, 'run', '--bundle', dir, id])
+  t.not(r.code, 0)
+  t.match(r.stderr, /mounts\[\d+\]: mount \/tmp on \/mnt: id-mapped: create the id-mapping user namespace: invalid argument/)
+  t.same(await check(), [])
+})

@@ -93,6 +93,10 @@ export function describeFailure(prepared: PreparedInit, r: InitReport): string {
       return `wait for start: ${err}`;
     case K.PHASE_EXEC:
       return `exec ${plan.args[0]}: ${err}`;
+    case K.PHASE_IDMAP: {
+      const stage = ['create the id-mapping user namespace', 'open_tree', 'mount_setattr(MOUNT_ATTR_IDMAP)'][r.pid];
+      return `${plan.steps[r.index].what}: id-mapped: ${stage}: ${err}`;
+    }
     case K.PHASE_CGROUP:
       return `cgroup: join ${prepared.cgroupTasks?.[r.index] ?? 'a v1 hierarchy'}: ${err}`;
     case K.PHASE_FORK:

@@ -126,7 +126,6 @@ function rootfsSteps(
   ns: NamespacePlan,
   noPivot: boolean,
   cgroupPaths: Record<string, string>,
-  fds: FdSet,
 ): Step[] {
   const oom = spec.process?.oomScoreAdj;
   const linux = spec.linux ?? {};
@@ -146,7 +145,7 @@ function rootfsSteps(
   // An unbindable / would refuse the rootfs's bind mount: the host side is
   // made a slave, and / unbindable after pivot_root.
   const hostSide = propagation & K.MS_UNBINDABLE ? K.MS_SLAVE | K.MS_REC : propagation;
-  const mounts = mountSteps(spec, bundle, ns.types.has('cgroup'), cgroupPaths, fds);
+  const mounts = mountSteps(spec, bundle, ns.types.has('cgroup'), cgroupPaths);
   steps.push(
     { op: Op.propagation, root: ROOT_HOST, target: '/', flags: hostSide, what: 'set the propagation of /' },
     // pivot_root refuses a shared parent mount; after a recursive slave or
@@ -276,7 +275,7 @@ export function prepareInit(
   steps.push(...timeOffsetSteps(spec));
   // A new network namespace starts with "lo" down; runc brings it up.
   if (ns.created.has('network')) steps.push({ op: Op.loopback, what: 'bring up the loopback interface' });
-  steps.push(...rootfsSteps(spec, bundle, rootfs, ns, options.noPivot ?? false, cgroupPaths, fds));
+  steps.push(...rootfsSteps(spec, bundle, rootfs, ns, options.noPivot ?? false, cgroupPaths));
   const cwd = proc.cwd ?? '/';
   steps.push({ op: Op.chdir, target: cwd, what: `process.cwd: chdir to ${cwd}` });
 

@@ -12,8 +12,11 @@ export interface Step {
   optional?: boolean;
   /** mount: the new mount gets the mode of the directory it covers (tmpfs, as runc). */
   keepMode?: boolean;
-  /** mount: move this detached (id-mapped) mount of this process to the target instead. */
-  treeFd?: number;
+  /** mount: id-mapped, with these uid_map/gid_map lines (tsrun-init makes the tree, the init moves it in). */
+  uidMap?: string;
+  gidMap?: string;
+  /** mount: the id-mapped tree holds the mounts below the source too. */
+  idmapRecursive?: boolean;
   /** mount of a tmpfs: copy what it covers into it (tmpcopyup). */
   copyUp?: boolean;
   /** pivot: how the rootfs becomes the root (a Pivot). */

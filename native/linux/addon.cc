@@ -192,7 +192,6 @@ std::vector<int> PlanFds(const Plan& plan) {
   for (int fd = 3; fd < 3 + plan.preserve_fds; fd++) fds.push_back(fd);
   for (const JoinNamespace& j : plan.joins) fds.push_back(j.fd);
   fds.insert(fds.end(), plan.cgroup_task_fds.begin(), plan.cgroup_task_fds.end());
-  for (const Step& s : plan.steps) fds.push_back(s.tree_fd);
   fds.insert(fds.end(), {plan.cgroup_fd, plan.state_dir_fd, plan.seccomp_listener_fd, plan.console_socket_fd});
   return fds;
 }
@@ -470,86 +469,6 @@ Napi::Value RestoreTerminal(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// A new user namespace with these maps, as an fd: a child holds it while its
-// maps are written and the fd is opened; it only blocks in read, then is killed.
-int UsernsFd(const std::string& uid_map, const std::string& gid_map, int* err) {
-  int p[2];
-  if (pipe2(p, O_CLOEXEC) != 0) {
-    *err = errno;
-    return -1;
-  }
-  long pid = syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, nullptr, nullptr, 0);
-  if (pid == 0) {
-    char c;
-    while (read(p[0], &c, 1) < 0 && errno == EINTR) {
-    }
-    _exit(0);
-  }
-  *err = errno;
-  close(p[0]);
-  int fd = -1;
-  if (pid > 0) {
-    std::string dir = "/proc/" + std::to_string(pid) + "/";
-    auto write_file = [&](const char* name, const std::string& text) {
-      int f = open((dir + name).c_str(), O_WRONLY | O_CLOEXEC);
-      bool ok = f >= 0 && write(f, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-      if (!ok) *err = errno;
-      if (f >= 0) close(f);
-      return ok;
-    };
-    if (write_file("uid_map", uid_map) && write_file("gid_map", gid_map)) {
-      fd = open((dir + "ns/user").c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0) *err = errno;
-    }
-    kill(static_cast<pid_t>(pid), SIGKILL);
-    while (waitpid(static_cast<pid_t>(pid), nullptr, 0) < 0 && errno == EINTR) {
-    }
-  }
-  close(p[1]);
-  return fd;
-}
-
-// idmappedTree(source, uidMap, gidMap, recursive) -> fd of a detached bind
-// mount of source whose ids are mapped as given. Made here, in the host's
-// namespaces (the kernel wants privilege over the filesystem for
-// MOUNT_ATTR_IDMAP); the init only moves it into place.
-Napi::Value IdmappedTree(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  std::string source = info[0].As<Napi::String>().Utf8Value();
-  std::string uid_map = info[1].As<Napi::String>().Utf8Value();
-  std::string gid_map = info[2].As<Napi::String>().Utf8Value();
-  bool recursive = info[3].ToBoolean();
-  int err = 0;
-  int userns = UsernsFd(uid_map, gid_map, &err);
-  if (userns < 0) {
-    ErrnoError(env, "create the id-mapping user namespace", err).ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  unsigned int clone = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
-  int tree = static_cast<int>(syscall(SYS_open_tree, AT_FDCWD, source.c_str(), clone));
-  const char* what = "open_tree";
-  if (tree >= 0) {
-    struct mount_attr attr = {};
-    attr.attr_set = MOUNT_ATTR_IDMAP;
-    attr.userns_fd = static_cast<__u64>(userns);
-    unsigned int at = AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0);
-    if (syscall(SYS_mount_setattr, tree, "", at, &attr, sizeof attr) != 0) {
-      what = "mount_setattr(MOUNT_ATTR_IDMAP)";
-      err = errno;
-      close(tree);
-      tree = -1;
-    }
-  } else {
-    err = errno;
-  }
-  close(userns);
-  if (tree < 0) {
-    ErrnoError(env, what, err).ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  return Napi::Number::New(env, tree);
-}
-
 Napi::Value Mkfifo(const Napi::CallbackInfo& info) {
   std::string path = info[0].As<Napi::String>().Utf8Value();
   mode_t mode = static_cast<mode_t>(info[1].As<Napi::Number>().Uint32Value());
@@ -590,7 +509,7 @@ Napi::Object Constants(Napi::Env env) {
   C(PHASE_STDIO); C(PHASE_EXEC); C(PHASE_RLIMIT); C(PHASE_PERSONALITY);
   C(PHASE_IOPRIO); C(PHASE_SCHEDULER); C(PHASE_NNP);
   C(PHASE_CAPS); C(PHASE_SECCOMP); C(PHASE_TERMINAL); C(PHASE_HOOK_CREATE); C(PHASE_HOOK_START);
-  C(PHASE_CGROUP);
+  C(PHASE_CGROUP); C(PHASE_IDMAP);
   C(SECCOMP_FILTER_FLAG_TSYNC); C(SECCOMP_FILTER_FLAG_LOG); C(SECCOMP_FILTER_FLAG_SPEC_ALLOW);
   C(SECCOMP_FILTER_FLAG_NEW_LISTENER);
 #undef C
@@ -605,7 +524,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("recvFd", Napi::Function::New(env, RecvFd));
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize));
   exports.Set("makeRaw", Napi::Function::New(env, MakeRaw));
-  exports.Set("idmappedTree", Napi::Function::New(env, IdmappedTree));
   exports.Set("restoreTerminal", Napi::Function::New(env, RestoreTerminal));
   exports.Set("readReport", Napi::Function::New(env, ReadReport));
   exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen));

@@ -31,8 +31,10 @@ void Fields(IO& io, Step& s) {
   io.Num("create", s.create, kOptional);
   io.Num("optional", s.optional, kOptional);
   io.Num("keepMode", s.keep_mode, kOptional);
-  io.Num("treeFd", s.tree_fd, kOptional);
   io.Num("copyUp", s.copy_up, kOptional);
+  io.Str("uidMap", s.uid_map, kOptional);
+  io.Str("gidMap", s.gid_map, kOptional);
+  io.Num("idmapRecursive", s.idmap_recursive, kOptional);
   io.Num("pivot", s.pivot, kOptional);
   io.Num("onlyCreate", s.only_create, kOptional);
   io.Str("source", s.source, kOptional);

@@ -59,7 +59,10 @@ struct Step {
   int create = CREATE_NONE;
   bool optional = false;          // ENOENT on target is not an error
   bool keep_mode = false;         // OP_MOUNT: give the new mount the covered directory's mode
-  int tree_fd = -1;               // OP_MOUNT: move this detached (id-mapped) mount instead
+  const char* uid_map = nullptr;  // OP_MOUNT: id-mapped (uid_map/gid_map lines): tsrun-init
+  const char* gid_map = nullptr;  //   makes the detached tree (tree_fd) the init moves in
+  bool idmap_recursive = false;
+  int tree_fd = -1;               // not in the plan: made by tsrun-init (MakeIdmappedTrees)
   bool copy_up = false;           // OP_MOUNT of a tmpfs: copy what it covers into it (tmpcopyup)
   int pivot = PIVOT_ROOT;         // OP_PIVOT: a PivotMode
   bool only_create = false;       // OP_CHDIR: create the directory, stay where we are
@@ -205,6 +208,14 @@ enum Phase : int {
   PHASE_HOOK_CREATE,  // index = hook index
   PHASE_HOOK_START,   // index = hook index
   PHASE_CGROUP,       // index = cgroup_task_fds index
+  PHASE_IDMAP,        // index = step index; pid = an IdmapStage
+};
+
+// What failed making an id-mapped tree (in PHASE_IDMAP reports).
+enum IdmapStage : int {
+  IDMAP_USERNS = 0,   // the user namespace of the mapping
+  IDMAP_OPEN_TREE,
+  IDMAP_SETATTR,      // mount_setattr(MOUNT_ATTR_IDMAP)
 };
 
 struct Report {

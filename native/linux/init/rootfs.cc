@@ -507,7 +507,7 @@ int RunStep(const Step& s, RootState& root, const Plan& plan) {
         return done(chmod(target, before.st_mode & 07777));
       }
       if (s.tree_fd >= 0) {
-        // An id-mapped tree the parent made: moved into place by fd (move_mount
+        // An id-mapped tree tsrun-init made: moved into place by fd (move_mount
         // does not follow a /proc/self/fd link).
         int rc = static_cast<int>(syscall(SYS_move_mount, s.tree_fd, "", fd, "",
                                           MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH));
