@@ -231,8 +231,14 @@ export async function launch(req: LaunchRequest): Promise<Launched> {
     const beforeGo = placeInit(prepared, fds, req.cgroup, req.debug);
     if (req.stateDir) prepared.plan.stateDirFd = fds.open(req.stateDir, constants.O_RDONLY | constants.O_DIRECTORY);
     const init = await spawnInit(prepared, req.stateOf, beforeGo);
-    // The master was sent before the init reported ready: it is waiting.
-    return { prepared, init, console: receive ? native.recvFd(receive[0]) : null };
+    try {
+      // The master was sent before the init reported ready: it is waiting.
+      return { prepared, init, console: receive ? native.recvFd(receive[0]) : null };
+    } catch (e) {
+      await killInit(init.pidfd);
+      native.close(init.syncFd);
+      throw e;
+    }
   } finally {
     fds.closeAll();
   }
