@@ -64,23 +64,35 @@ t.test('"idmap" in a user namespace container: host owners stay visible', async 
   t.equal(await run(['bind', 'idmap']), '1000:1000\n', 'an idmap bind shows the host owner')
 })
 
-t.test('id mappings on a non-bind mount are refused, naming the field', async (t) => {
-  if (!needsRoot(t)) return
+/** Runs a container with this extra mount, which must fail: its stderr. */
+async function runFailing(t, mount) {
   const root = stateRoot(t)
-  const dir = bundle(t, {
-    args: ['true'],
-    mutate: (s) => {
-      s.mounts.push({
-        destination: '/mnt', type: 'tmpfs', source: 'tmpfs',
-        uidMappings: [{ containerID: 0, hostID: 1000, size: 1 }],
-        gidMappings: [{ containerID: 0, hostID: 1000, size: 1 }],
-      })
-    },
-  })
+  const dir = bundle(t, { args: ['true'], mutate: (s) => { s.mounts.push(mount) } })
   const id = uniqueId('idmap')
   const check = cleanup(t, { root, id, bundle: dir })
   const r = await tsrun(['--root', root, 'run', '--bundle', dir, id])
   t.not(r.code, 0)
-  t.match(r.stderr, /mounts\[\d+\]\.uidMappings: only bind mounts can be id-mapped/)
-  t.same(await check(), [])
+  t.same(await check(), [], 'nothing left')
+  return r.stderr
+}
+
+t.test('id mappings on a non-bind mount are refused, naming the field', async (t) => {
+  if (!needsRoot(t)) return
+  const stderr = await runFailing(t, {
+    destination: '/mnt', type: 'tmpfs', source: 'tmpfs',
+    uidMappings: [{ containerID: 0, hostID: 1000, size: 1 }],
+    gidMappings: [{ containerID: 0, hostID: 1000, size: 1 }],
+  })
+  t.match(stderr, /mounts\[\d+\]\.uidMappings: only bind mounts can be id-mapped/)
+})
+
+t.test('an id mapping the kernel refuses fails in tsrun-init, naming the mount; nothing left', async (t) => {
+  if (!needsRoot(t)) return
+  // Overlapping ranges: the kernel refuses the uid_map.
+  const stderr = await runFailing(t, {
+    destination: '/mnt', type: 'bind', source: '/tmp', options: ['bind'],
+    uidMappings: [{ containerID: 0, hostID: 1000, size: 10 }, { containerID: 5, hostID: 2000, size: 10 }],
+    gidMappings: [{ containerID: 0, hostID: 1000, size: 1 }],
+  })
+  t.match(stderr, /mounts\[\d+\]: mount \/tmp on \/mnt: id-mapped: create the id-mapping user namespace: invalid argument/)
 })

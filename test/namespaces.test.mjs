@@ -197,6 +197,11 @@ t.test('no mount namespace: the container runs chrooted in the host\'s, and noth
     t.equal(readlinkSync(`/proc/${state.pid}/ns/mnt`), hostNs('mount'), 'the init is in the host\'s mount namespace')
     t.equal(readlinkSync(`/proc/${state.pid}/root`), join(dir, 'rootfs'), 'chrooted into the rootfs')
     t.same(mountsUnder(dir).map((m) => m.mountPoint), [], 'nothing is mounted in the bundle')
+    // runc 1.1.5's exec stays at the host's / (its setns process never
+    // chroots): tsrun's enters the init's root, as the container sees it.
+    const e = await tsrun(['--root', root, 'exec', '--cwd', '/made/here', id, 'sh', '-c', 'cat /marker; pwd'])
+    t.equal(e.code, 0, `exec exits 0: ${e.stderr}`)
+    t.equal(e.stdout, 'in the rootfs\n/made/here\n', 'exec sees the rootfs as its /')
     t.same(await check(), [])
   })
   await t.test('the program sees the rootfs, its working directory made there', async (t) => {

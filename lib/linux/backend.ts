@@ -13,8 +13,8 @@ import type { StateRecord } from '../state/store.js';
 import { InvalidStateError, TsrunError } from '../errors.js';
 import { native, type InitReport } from './native.js';
 import { forget, setRefs, whenReadable } from './reactor.js';
-import { prepareInit, type PreparedInit } from './plan.js';
-import { describeFailure, nextReport, releaseFds, spawnInit, type InitProcess } from './init.js';
+import { prepareInit } from './plan.js';
+import { describeFailure, launch, nextReport, type Launched } from './init.js';
 import { isAlive, procStat } from './proc.js';
 
 const FIFO = 'exec.fifo';
@@ -148,30 +148,28 @@ export const linuxBackend: Backend = {
   async create(req: CreateRequest): Promise<CreatedInit> {
     const cgroup = cgroupManagerFor(req.spec, req.id, req.systemdCgroup);
     if (cgroup) checkExistingCgroup(cgroup, req.warn);
-    // A console this process keeps: the init sends the pty master over a socketpair.
-    const receive = req.spec.process?.terminal && req.options.openConsole && !req.options.consoleSocket
-      ? native.socketpair() : null;
-    let init: InitProcess;
-    // Assigned first thing in the try; the catch releases its fds.
-    let prepared!: PreparedInit;
+    let launched: Launched;
     try {
-      const options = { ...req.options, consoleSocketFd: receive?.[1] };
-      prepared = prepareInit(req.spec, req.bundle, req.id, options, req.warn, cgroup?.paths);
-      if (receive) prepared.fds.push(receive[1]);
-      // Writable by any user: the init opens it after switching to the container's.
-      native.mkfifo(join(req.stateDir, FIFO), 0o622);
-      chmodSync(join(req.stateDir, FIFO), 0o622);
-      await cgroup?.create(req.spec.linux?.resources);
-      init = await spawnInit(prepared, req.stateDir, req.stateOf, placeInit(prepared, cgroup, req.debug));
+      launched = await launch({
+        prepare: (fds, consoleSocketFd) =>
+          prepareInit(req.spec, req.bundle, req.id, { ...req.options, consoleSocketFd }, req.warn, fds, cgroup?.paths),
+        keepConsole: Boolean(req.spec.process?.terminal && req.options.openConsole && !req.options.consoleSocket),
+        async beforeSpawn() {
+          // Writable by any user: the init opens it after switching to the container's.
+          native.mkfifo(join(req.stateDir, FIFO), 0o622);
+          chmodSync(join(req.stateDir, FIFO), 0o622);
+          await cgroup?.create(req.spec.linux?.resources);
+        },
+        stateDir: req.stateDir,
+        stateOf: req.stateOf,
+        cgroup,
+        debug: req.debug,
+      });
     } catch (e) {
-      if (receive) native.close(receive[0]);
-      if (prepared) releaseFds(prepared);
       await cgroup?.destroy();
       throw e;
     }
-    // The master was sent before the init reported ready: it is waiting.
-    const console = receive ? native.recvFd(receive[0]) : null;
-    if (receive) native.close(receive[0]);
+    const { prepared, init, console } = launched;
     const st = procStat(init.pid);
     const live = new LinuxInit(init.pid, init.pidfd, init.syncFd, (r) => describeFailure(prepared, r), !req.options.detach);
     return {
@@ -278,24 +276,15 @@ export const linuxBackend: Backend = {
 
   async exec(record: StateRecord, proc: Process, options: ExecOptions, hooks: HookContext): Promise<StartedProcess> {
     if (!isAlive(record.pid, record.pidStartTime)) throw new InvalidStateError('cannot exec in a stopped container');
-    const cgroup = options.subCgroupPaths ? subCgroups(record, options.subCgroupPaths) : cgroupOf(record);
-    const receive = proc.terminal && options.openConsole && !options.consoleSocket ? native.socketpair() : null;
-    let init: InitProcess;
-    // Assigned first thing in the try; the catch releases its fds.
-    let prepared!: PreparedInit;
-    try {
-      prepared = prepareExec(record, proc, { ...options, consoleSocketFd: receive?.[1] }, hooks.warn);
-      if (receive) prepared.fds.push(receive[1]);
+    const { prepared, init, console } = await launch({
+      prepare: (fds, consoleSocketFd) => prepareExec(record, proc, { ...options, consoleSocketFd }, hooks.warn, fds),
+      keepConsole: Boolean(proc.terminal && options.openConsole && !options.consoleSocket),
+      stateDir: null,
       // The seccomp agent gets the running container's state, as with runc.
-      const stateOf = () => hooks.stateOf('running', record.pid);
-      init = await spawnInit(prepared, null, stateOf, placeInit(prepared, cgroup, hooks.debug));
-    } catch (e) {
-      if (receive) native.close(receive[0]);
-      if (prepared) releaseFds(prepared);
-      throw e;
-    }
-    const console = receive ? native.recvFd(receive[0]) : null;
-    if (receive) native.close(receive[0]);
+      stateOf: () => hooks.stateOf('running', record.pid),
+      cgroup: options.subCgroupPaths ? subCgroups(record, options.subCgroupPaths) : cgroupOf(record),
+      debug: hooks.debug,
+    });
     const live = new LinuxInit(init.pid, init.pidfd, init.syncFd, (r) => describeFailure(prepared, r), !options.detach);
     await waitForExec(live);
     return { live, console };
@@ -332,43 +321,6 @@ export const linuxBackend: Backend = {
     await runHooksWarning(record.spec, 'poststop', hooks.stateOf('stopped', 0), hooks.warn);
   },
 };
-
-/**
- * Puts a new init in its cgroup before anything of the container's runs: by
- * itself where the driver allows (cloned into the cgroup2 one, "0" written to
- * the v1 tasks files, fds in the plan), else through enter() once its pid is
- * known. Returns spawnInit's beforeGo.
- */
-function placeInit(
-  prepared: PreparedInit,
-  cgroup: Pick<CgroupManager, 'selfPlacement' | 'enter'> | null,
-  debug: (message: string) => void,
-): (pid: number, inCgroup: boolean) => void | Promise<void> {
-  const placement = cgroup?.selfPlacement() ?? null;
-  if (placement?.cloneInto) {
-    prepared.plan.cgroupFd = openSync(placement.cloneInto, constants.O_RDONLY | constants.O_DIRECTORY);
-    prepared.fds.push(prepared.plan.cgroupFd);
-  }
-  if (placement?.tasks.length) {
-    prepared.cgroupTasks = placement.tasks;
-    for (const file of placement.tasks) {
-      const fd = openSync(file, constants.O_WRONLY);
-      prepared.fds.push(fd);
-      prepared.plan.cgroupTaskFds.push(fd);
-    }
-  }
-  return (pid, inCgroup) => {
-    if (!cgroup) return;
-    if (placement && (inCgroup || !placement.cloneInto)) {
-      debug(`process ${pid} placed itself in its cgroup${placement.cloneInto ? ' (born in the cgroup2 one)' : ''}`);
-      return;
-    }
-    // Without clone3's CLONE_INTO_CGROUP (before Linux 5.7) the init was born
-    // outside: enter() moves it (into every hierarchy; joining twice is harmless).
-    debug(`moving process ${pid} into its cgroup`);
-    return cgroup.enter(pid);
-  };
-}
 
 /**
  * runc's checks of a cgroup that exists before the container (e.g. a

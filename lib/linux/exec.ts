@@ -2,15 +2,16 @@
 // joins the container's namespaces through a pidfd of its init (setns with
 // every namespace at once), enters its cgroup, and gets the process part of
 // the plan: user, capabilities, rlimits, seccomp, terminal.
-import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { readlinkSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { posix } from 'node:path';
 import type { Spec } from '../spec/types.js';
 import type { StateRecord } from '../state/store.js';
 import { K, native } from './native.js';
-import { Create, Op } from './steps.js';
+import { Create, Op, Pivot, ROOT_HOST, type Step } from './steps.js';
 import { messageSize, processFields, type InitPlan, type LinuxCreateOptions, type PreparedInit } from './plan.js';
 import type { NamespacePlan, NamespaceType } from './namespaces.js';
+import type { FdSet } from './fds.js';
 import { SpecError } from '../spec/errors.js';
 import { InvalidArgumentError, InvalidStateError } from '../errors.js';
 import type { CgroupManager } from './cgroups/manager.js';
@@ -29,63 +30,61 @@ function setnsByPidfd(): boolean {
   return major > 5 || (major === 5 && minor >= 8);
 }
 
+/** The exec'd process's plan; every fd it refers to is opened into fds. */
 export function prepareExec(
   record: StateRecord,
   proc: NonNullable<Spec['process']>,
   options: LinuxCreateOptions,
   warn: (message: string) => void,
+  fds: FdSet,
 ): PreparedInit {
   if (!proc.args?.length) throw new SpecError('process.args', 'must name the program to run');
   const spec: Spec = { ...record.spec, process: proc };
   const types = new Set((record.spec.linux?.namespaces ?? []).map((n) => n.type as NamespaceType));
   const namespaces: NamespacePlan = { cloneFlags: 0, unshareFlags: 0, joins: [], joinPid: false, types, created: new Set() };
-  const fds: number[] = [];
-  try {
-    if (setnsByPidfd()) {
-      const flags = [...types].reduce((f, t) => f | cloneFlag[t], 0);
-      const fd = native.pidfdOpen(record.pid);
-      fds.push(fd);
-      namespaces.joins.push({ fd, nstype: flags, field: 'the container', path: `pidfd of ${record.pid}` });
-    } else {
-      // The user namespace first: it decides what the others may do.
-      for (const t of [...types].sort((a, b) => Number(b === 'user') - Number(a === 'user'))) {
-        const path = `/proc/${record.pid}/ns/${nsFile[t]}`;
-        const fd = openSync(path, 'r');
-        fds.push(fd);
-        namespaces.joins.push({ fd, nstype: cloneFlag[t], field: `the container's ${t} namespace`, path });
-      }
+  if (setnsByPidfd()) {
+    const flags = [...types].reduce((f, t) => f | cloneFlag[t], 0);
+    const fd = fds.add(native.pidfdOpen(record.pid));
+    namespaces.joins.push({ fd, nstype: flags, field: 'the container', path: `pidfd of ${record.pid}` });
+  } else {
+    // The user namespace first: it decides what the others may do.
+    for (const t of [...types].sort((a, b) => Number(b === 'user') - Number(a === 'user'))) {
+      const path = `/proc/${record.pid}/ns/${nsFile[t]}`;
+      const fd = fds.open(path, 'r');
+      namespaces.joins.push({ fd, nstype: cloneFlag[t], field: `the container's ${t} namespace`, path });
     }
-    const cwd = proc.cwd ?? '/';
-    const plan: InitPlan = {
-      rootfs: '/',
-      cloneFlags: 0,
-      cgroupFd: -1,
-      cgroupTaskFds: [],
-      unshareFlags: 0,
-      joins: namespaces.joins.map(({ fd, nstype }) => ({ fd, nstype })),
-      // In the container's pid namespace only once forked after setns.
-      joinPid: types.has('pid'),
-      userns: types.has('user'),
-      steps: [{ op: Op.chdir, target: cwd, create: Create.none, what: `process.cwd: chdir to ${cwd}` }],
-      setGroups: true,
-      stateDirFd: -1,
-      keyring: null,
-      personality: -1,
-      ...processFields(spec, record.rootfs, options, fds, warn),
-      createContainerHooks: [],
-      startContainerHooks: [],
-      runtimeHooks: false,
-      messageSize: messageSize(spec, record.bundle, record.id),
-    };
-    // The joins' fds are closed with the namespaces; the rest after the spawn.
-    const joinFds = new Set(namespaces.joins.map((j) => j.fd));
-    return {
-      plan, namespaces, spec, listenerMetadata: spec.linux?.seccomp?.listenerMetadata, fds: fds.filter((fd) => !joinFds.has(fd)),
-    };
-  } catch (e) {
-    for (const fd of fds) closeSync(fd);
-    throw e;
   }
+  const cwd = proc.cwd ?? '/';
+  const steps: Step[] = [{ op: Op.chdir, target: cwd, create: Create.none, what: `process.cwd: chdir to ${cwd}` }];
+  // setns into a mount namespace makes its root ours; in the host's (the
+  // init chrooted into the rootfs) we chroot to the init's root ourselves.
+  // (runc 1.1.5 does not: its exec'd process sees the host's /.)
+  if (readlinkSync(`/proc/${record.pid}/ns/mnt`) === readlinkSync('/proc/self/ns/mnt')) {
+    const root = `/proc/${record.pid}/root`;
+    steps.unshift({ op: Op.pivot, root: ROOT_HOST, target: root, pivot: Pivot.chroot, what: `chroot to ${root}` });
+  }
+  const plan: InitPlan = {
+    rootfs: '/',
+    cloneFlags: 0,
+    cgroupFd: -1,
+    cgroupTaskFds: [],
+    unshareFlags: 0,
+    joins: namespaces.joins.map(({ fd, nstype }) => ({ fd, nstype })),
+    // In the container's pid namespace only once forked after setns.
+    joinPid: types.has('pid'),
+    userns: types.has('user'),
+    steps,
+    setGroups: true,
+    stateDirFd: -1,
+    keyring: null,
+    personality: -1,
+    ...processFields(spec, record.rootfs, options, fds, warn),
+    createContainerHooks: [],
+    startContainerHooks: [],
+    runtimeHooks: false,
+    messageSize: messageSize(spec, record.bundle, record.id),
+  };
+  return { plan, namespaces, spec, listenerMetadata: spec.linux?.seccomp?.listenerMetadata };
 }
 
 /**

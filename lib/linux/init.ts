@@ -1,11 +1,12 @@
 // Spawning the container's init and the handshake with it: "go" once the
 // parent has done its part, then a report: ready, failed, or (after joining a
 // pid namespace) the pid of the real init.
-import { closeSync, constants, openSync } from 'node:fs';
+import { constants } from 'node:fs';
 import { K, native, type InitReport } from './native.js';
 import { whenReadable } from './reactor.js';
-import { closeJoins } from './namespaces.js';
+import { FdSet } from './fds.js';
 import type { PreparedInit } from './plan.js';
+import type { CgroupManager } from './cgroups/manager.js';
 import { describeInitHookFailure, runHooks } from './hooks.js';
 import { rlimitName } from './process.js';
 import { writeIdMappings } from './userns.js';
@@ -92,6 +93,10 @@ export function describeFailure(prepared: PreparedInit, r: InitReport): string {
       return `wait for start: ${err}`;
     case K.PHASE_EXEC:
       return `exec ${plan.args[0]}: ${err}`;
+    case K.PHASE_IDMAP: {
+      const stage = ['create the id-mapping user namespace', 'open_tree', 'mount_setattr(MOUNT_ATTR_IDMAP)'][r.pid];
+      return `${plan.steps[r.index].what}: id-mapped: ${stage}: ${err}`;
+    }
     case K.PHASE_CGROUP:
       return `cgroup: join ${prepared.cgroupTasks?.[r.index] ?? 'a v1 hierarchy'}: ${err}`;
     case K.PHASE_FORK:
@@ -121,12 +126,6 @@ function goMessage(prepared: PreparedInit, stateOf: StateOf, pid: number): strin
   return message;
 }
 
-/** Closes this process's copies of the fds the plan refers to (again: a no-op). */
-export function releaseFds(prepared: PreparedInit): void {
-  closeJoins(prepared.namespaces);
-  for (const fd of prepared.fds.splice(0)) native.close(fd);
-}
-
 /** Kills an init that will not be used and reaps it. */
 export async function killInit(pidfd: number): Promise<void> {
   try {
@@ -140,24 +139,16 @@ export async function killInit(pidfd: number): Promise<void> {
 
 /**
  * Clones the init into its namespaces and waits until it is set up and
- * blocked before exec (in `stateDir`/exec.fifo, when stateDir is given).
+ * blocked before exec (in exec.fifo of the plan's state directory, if any).
  */
-export async function spawnInit(
+async function spawnInit(
   prepared: PreparedInit,
-  stateDir: string | null,
   stateOf: StateOf,
   /** The parent's part before the init may go on: its cgroup, unless it was born in it. */
-  beforeGo: (pid: number, inCgroup: boolean) => void | Promise<void> = () => {},
+  beforeGo: (pid: number, inCgroup: boolean) => void | Promise<void>,
 ): Promise<InitProcess> {
   const { plan, namespaces, spec } = prepared;
-  const dirFd = stateDir ? openSync(stateDir, constants.O_RDONLY | constants.O_DIRECTORY) : -1;
-  let child: { pid: number; syncFd: number };
-  try {
-    child = native.spawn({ ...plan, stateDirFd: dirFd });
-  } finally {
-    if (dirFd >= 0) closeSync(dirFd);
-    releaseFds(prepared);
-  }
+  const child = native.spawn(plan);
   let pid = child.pid;
   let pidfd = native.pidfdOpen(pid);
   const next = async (): Promise<InitReport> => {
@@ -201,4 +192,87 @@ export async function spawnInit(
     native.close(child.syncFd);
     throw e;
   }
+}
+
+/** A container's process to start: its init (create) or another (exec). */
+export interface LaunchRequest {
+  /** The plan; every fd it refers to is opened into fds. consoleSocketFd: of a console this process keeps. */
+  prepare(fds: FdSet, consoleSocketFd: number | undefined): PreparedInit;
+  /** The init sends the pty master here, over a socketpair, rather than to a console socket. */
+  keepConsole: boolean;
+  /** The runtime's part between planning and the spawn (create: exec.fifo, the cgroup). */
+  beforeSpawn?: () => void | Promise<void>;
+  /** Holds exec.fifo, where the init waits for start; null: it goes on at once (exec). */
+  stateDir: string | null;
+  stateOf: StateOf;
+  cgroup: Pick<CgroupManager, 'selfPlacement' | 'enter'> | null;
+  debug: (message: string) => void;
+}
+
+export interface Launched {
+  prepared: PreparedInit;
+  init: InitProcess;
+  /** The pty master, when keepConsole. */
+  console: number | null;
+}
+
+/**
+ * Plans, spawns and sets up a container's process: the one sequence of
+ * create and exec. Every fd opened on the way is in one FdSet, closed at the
+ * end whatever happens; what is returned (pidfd, sync socket, console) is the
+ * caller's.
+ */
+export async function launch(req: LaunchRequest): Promise<Launched> {
+  const fds = new FdSet();
+  try {
+    const receive = req.keepConsole ? native.socketpair().map((fd) => fds.add(fd)) : null;
+    const prepared = req.prepare(fds, receive?.[1]);
+    await req.beforeSpawn?.();
+    const beforeGo = placeInit(prepared, fds, req.cgroup, req.debug);
+    if (req.stateDir) prepared.plan.stateDirFd = fds.open(req.stateDir, constants.O_RDONLY | constants.O_DIRECTORY);
+    const init = await spawnInit(prepared, req.stateOf, beforeGo);
+    try {
+      // The master was sent before the init reported ready: it is waiting.
+      return { prepared, init, console: receive ? native.recvFd(receive[0]) : null };
+    } catch (e) {
+      await killInit(init.pidfd);
+      native.close(init.syncFd);
+      throw e;
+    }
+  } finally {
+    fds.closeAll();
+  }
+}
+
+/**
+ * Puts a new init in its cgroup before anything of the container's runs: by
+ * itself where the driver allows (cloned into the cgroup2 one, "0" written to
+ * the v1 tasks files, fds in the plan), else through enter() once its pid is
+ * known. Returns spawnInit's beforeGo.
+ */
+function placeInit(
+  prepared: PreparedInit,
+  fds: FdSet,
+  cgroup: Pick<CgroupManager, 'selfPlacement' | 'enter'> | null,
+  debug: (message: string) => void,
+): (pid: number, inCgroup: boolean) => void | Promise<void> {
+  const placement = cgroup?.selfPlacement() ?? null;
+  if (placement?.cloneInto) {
+    prepared.plan.cgroupFd = fds.open(placement.cloneInto, constants.O_RDONLY | constants.O_DIRECTORY);
+  }
+  if (placement?.tasks.length) {
+    prepared.cgroupTasks = placement.tasks;
+    for (const file of placement.tasks) prepared.plan.cgroupTaskFds.push(fds.open(file, constants.O_WRONLY));
+  }
+  return (pid, inCgroup) => {
+    if (!cgroup) return;
+    if (placement && (inCgroup || !placement.cloneInto)) {
+      debug(`process ${pid} placed itself in its cgroup${placement.cloneInto ? ' (born in the cgroup2 one)' : ''}`);
+      return;
+    }
+    // Without clone3's CLONE_INTO_CGROUP (before Linux 5.7) the init was born
+    // outside: enter() moves it (into every hierarchy; joining twice is harmless).
+    debug(`moving process ${pid} into its cgroup`);
+    return cgroup.enter(pid);
+  };
 }

@@ -1,7 +1,7 @@
 // `mounts`: options parsed as runc parses them, each mount turned into steps.
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { K, native } from './native.js';
+import { K } from './native.js';
 import { Create, Op, type Step } from './steps.js';
 import { cgroupMountSteps } from './cgroups/mount.js';
 import type { Spec } from '../spec/types.js';
@@ -163,22 +163,17 @@ type IdMapping = { containerID: number; hostID: number; size: number };
 const mapLines = (list: readonly IdMapping[]) => list.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
 
 /**
- * An id-mapped bind mount, made here (the kernel wants the host's privilege
- * for it) with the mount's own uidMappings/gidMappings, or with "idmap" the
- * container's; the init moves it into place. Its fd is added to fds.
+ * An id-mapped bind mount's step fields: the mount's own
+ * uidMappings/gidMappings, or with "idmap" the container's. tsrun-init makes
+ * the tree (in the host's namespaces, where the kernel allows it); the init
+ * moves it into place.
  */
-function idmappedTree(spec: Spec, m: Mount, source: string, flags: number, idmap: MountOptions['idmap'], field: string, fds: number[]): number | undefined {
+function idmapFields(spec: Spec, m: Mount, flags: number, idmap: MountOptions['idmap'], field: string): Partial<Step> {
   const uid = (m.uidMappings ?? (idmap ? spec.linux?.uidMappings : undefined)) as IdMapping[] | undefined;
   const gid = (m.gidMappings ?? (idmap ? spec.linux?.gidMappings : undefined)) as IdMapping[] | undefined;
-  if (!uid && !gid) return undefined;
+  if (!uid && !gid) return {};
   if (!uid?.length || !gid?.length) throw new SpecError(`${field}.uidMappings`, 'an id-mapped mount needs both uid and gid mappings');
-  const recursive = (flags & K.MS_REC) !== 0 || idmap === 'ridmap';
-  try {
-    fds.push(native.idmappedTree(source, mapLines(uid), mapLines(gid), recursive));
-  } catch (e) {
-    throw new SpecError(`${field}.uidMappings`, (e as Error).message);
-  }
-  return fds[fds.length - 1];
+  return { uidMap: mapLines(uid), gidMap: mapLines(gid), idmapRecursive: (flags & K.MS_REC) !== 0 || idmap === 'ridmap' };
 }
 
 /**
@@ -197,7 +192,6 @@ export function mountSteps(
   bundle: string,
   cgroupNamespace: boolean,
   cgroupPaths: Record<string, string>,
-  fds: number[],
 ): MountPlan {
   const steps: Step[] = [];
   const finish: Step[] = [];
@@ -226,7 +220,7 @@ export function mountSteps(
       }
       steps.push({
         op: Op.mount, source, target: m.destination, flags: flags & (K.MS_BIND | K.MS_REC),
-        create: isDir ? Create.dir : Create.file, treeFd: idmappedTree(spec, m, source, flags, idmap, field, fds), what,
+        create: isDir ? Create.dir : Create.file, ...idmapFields(spec, m, flags, idmap, field), what,
       });
       // A bind mount takes other flags (ro, nosuid, ...) only on a remount.
       const rest = flags & ~(K.MS_BIND | K.MS_REC | K.MS_REMOUNT);

@@ -1,7 +1,8 @@
 // linux.namespaces: which to create (clone flags, or unshare after "go" for
 // cgroup and time) and which to join by path (fds opened before the fork).
-import { openSync, closeSync, existsSync, fstatSync, statSync } from 'node:fs';
+import { existsSync, fstatSync, statSync } from 'node:fs';
 import { K } from './native.js';
+import type { FdSet } from './fds.js';
 import type { Spec } from '../spec/types.js';
 import { SpecError } from '../spec/errors.js';
 
@@ -48,7 +49,8 @@ export interface NamespacePlan {
   created: Set<NamespaceType>;
 }
 
-export function planNamespaces(spec: Spec): NamespacePlan {
+/** The namespaces of spec; the files of those joined by path are opened into fds. */
+export function planNamespaces(spec: Spec, fds: FdSet): NamespacePlan {
   const plan: NamespacePlan = {
     cloneFlags: 0,
     unshareFlags: 0,
@@ -58,54 +60,41 @@ export function planNamespaces(spec: Spec): NamespacePlan {
     created: new Set(),
   };
   const list = spec.linux?.namespaces ?? [];
-  try {
-    list.forEach((ns, i) => {
-      const type = ns.type as NamespaceType;
-      const field = `linux.namespaces[${i}]`;
-      if (type === 'time' && !existsSync('/proc/self/ns/time')) {
-        throw new SpecError(field, 'time namespaces are not supported by this kernel');
+  list.forEach((ns, i) => {
+    const type = ns.type as NamespaceType;
+    const field = `linux.namespaces[${i}]`;
+    if (type === 'time' && !existsSync('/proc/self/ns/time')) {
+      throw new SpecError(field, 'time namespaces are not supported by this kernel');
+    }
+    if (ns.path) {
+      let fd: number;
+      try {
+        fd = fds.open(ns.path, 'r');
+      } catch (e) {
+        throw new SpecError(`${field}.path`, `cannot open ${ns.path}: ${(e as Error).message}`);
       }
-      if (ns.path) {
-        let fd: number;
-        try {
-          fd = openSync(ns.path, 'r');
-        } catch (e) {
-          throw new SpecError(`${field}.path`, `cannot open ${ns.path}: ${(e as Error).message}`);
-        }
-        // Joining the namespace the runtime is in changes nothing: the
-        // container shares the host's, as if the entry were not there.
-        if (isOwn(fd, type)) {
-          closeSync(fd);
-          return;
-        }
-        plan.types.add(type);
-        plan.joins.push({ fd, nstype: cloneFlag[type], field, path: ns.path });
-        if (type === 'pid') plan.joinPid = true;
-      } else if (type === 'cgroup' || type === 'time') {
-        plan.types.add(type);
-        // Both take effect for the caller only after unshare in the child:
-        // cgroup roots at the cgroup it was placed in, time at execve.
-        plan.unshareFlags |= cloneFlag[type];
-        plan.created.add(type);
-      } else {
-        plan.types.add(type);
-        plan.cloneFlags |= cloneFlag[type];
-        plan.created.add(type);
+      // Joining the namespace the runtime is in changes nothing: the
+      // container shares the host's, as if the entry were not there.
+      if (isOwn(fd, type)) {
+        fds.close(fd);
+        return;
       }
-    });
-  } catch (e) {
-    closeJoins(plan);
-    throw e;
-  }
+      plan.types.add(type);
+      plan.joins.push({ fd, nstype: cloneFlag[type], field, path: ns.path });
+      if (type === 'pid') plan.joinPid = true;
+    } else if (type === 'cgroup' || type === 'time') {
+      plan.types.add(type);
+      // Both take effect for the caller only after unshare in the child:
+      // cgroup roots at the cgroup it was placed in, time at execve.
+      plan.unshareFlags |= cloneFlag[type];
+      plan.created.add(type);
+    } else {
+      plan.types.add(type);
+      plan.cloneFlags |= cloneFlag[type];
+      plan.created.add(type);
+    }
+  });
   // The user namespace first: it decides what the others may do.
   plan.joins.sort((a, b) => Number(b.nstype === K.CLONE_NEWUSER) - Number(a.nstype === K.CLONE_NEWUSER));
   return plan;
-}
-
-/** Closes the fds of joined namespaces (once the init has them); keeps the rest for messages. */
-export function closeJoins(plan: NamespacePlan): void {
-  for (const j of plan.joins) {
-    if (j.fd >= 0) closeSync(j.fd);
-    j.fd = -1;
-  }
 }

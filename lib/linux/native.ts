@@ -27,7 +27,6 @@ export interface LinuxNative {
   recvFd(socket: number): number;
   setWinsize(fd: number, rows: number, cols: number): void;
   makeRaw(fd: number): Buffer;
-  idmappedTree(source: string, uidMap: string, gidMap: string, recursive: boolean): number;
   restoreTerminal(fd: number, saved: Buffer): void;
   /** null: none yet (after waiting up to waitMs on this thread); false: EOF. */
   readReport(fd: number, waitMs?: number): InitReport | null | false;

@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { K, native } from './native.js';
 import { Create, Op, Pivot, ROOT_HOST, type Step } from './steps.js';
-import { closeJoins, planNamespaces, type NamespacePlan } from './namespaces.js';
+import { planNamespaces, type NamespacePlan } from './namespaces.js';
+import type { FdSet } from './fds.js';
 import { bindsDev, mountSteps, rootPropagation } from './mounts.js';
 import { deviceSteps } from './devices.js';
 import { execCandidates, ioPriority, personality, processEnv, processUser, rlimits, scheduler } from './process.js';
@@ -67,8 +68,6 @@ export interface PreparedInit {
   spec: Spec;
   /** Sent to the seccomp agent at listenerPath with the notify fd. */
   listenerMetadata?: string;
-  /** fds of this process the plan refers to, closed once the init has them. */
-  fds: number[];
   /** The files behind plan.cgroupTaskFds, for errors. */
   cgroupTasks?: string[];
 }
@@ -127,7 +126,6 @@ function rootfsSteps(
   ns: NamespacePlan,
   noPivot: boolean,
   cgroupPaths: Record<string, string>,
-  fds: number[],
 ): Step[] {
   const oom = spec.process?.oomScoreAdj;
   const linux = spec.linux ?? {};
@@ -137,17 +135,17 @@ function rootfsSteps(
   }];
   const cwd = spec.process?.cwd ?? '/';
   // The working directory is made before anything turns read-only, as runc does.
-  const makeCwd: Step = { op: Op.chdir, target: cwd, create: Create.dir, flags: 1, what: `process.cwd: create ${cwd}` };
+  const makeCwd: Step = { op: Op.chdir, target: cwd, create: Create.dir, onlyCreate: true, what: `process.cwd: create ${cwd}` };
   if (!ns.types.has('mount')) {
     refuseWithoutMountNamespace(spec, noPivot);
-    steps.push({ op: Op.pivot, root: ROOT_HOST, target: rootfs, flags: Pivot.chroot, what: `chroot to ${rootfs}` });
+    steps.push({ op: Op.pivot, root: ROOT_HOST, target: rootfs, pivot: Pivot.chroot, what: `chroot to ${rootfs}` });
     return [...steps, ...lsmSteps(spec), ...sysctlSteps(spec, ns), makeCwd];
   }
   const propagation = rootPropagation(spec);
   // An unbindable / would refuse the rootfs's bind mount: the host side is
   // made a slave, and / unbindable after pivot_root.
   const hostSide = propagation & K.MS_UNBINDABLE ? K.MS_SLAVE | K.MS_REC : propagation;
-  const mounts = mountSteps(spec, bundle, ns.types.has('cgroup'), cgroupPaths, fds);
+  const mounts = mountSteps(spec, bundle, ns.types.has('cgroup'), cgroupPaths);
   steps.push(
     { op: Op.propagation, root: ROOT_HOST, target: '/', flags: hostSide, what: 'set the propagation of /' },
     // pivot_root refuses a shared parent mount; after a recursive slave or
@@ -161,7 +159,7 @@ function rootfsSteps(
   );
   if (!bindsDev(spec)) steps.push(...deviceSteps(spec, ns.types.has('user')));
   steps.push({
-    op: Op.pivot, root: ROOT_HOST, target: rootfs, flags: noPivot ? Pivot.move : Pivot.root,
+    op: Op.pivot, root: ROOT_HOST, target: rootfs, pivot: noPivot ? Pivot.move : Pivot.root,
     what: noPivot ? `move ${rootfs} to /` : `pivot_root to ${rootfs}`,
   });
   // runc's order after pivot_root: LSM profile, sysctls, then read-only and masked paths.
@@ -192,28 +190,26 @@ export function messageSize(spec: Spec, bundle: string, id: string): number {
     + (spec.linux?.seccomp?.listenerMetadata?.length ?? 0));
 }
 
-function consoleSocket(spec: Spec, options: LinuxCreateOptions, fds: number[]): number {
+function consoleSocket(spec: Spec, options: LinuxCreateOptions, fds: FdSet): number {
   if (!spec.process?.terminal) return -1;
   if (options.consoleSocketFd !== undefined) return options.consoleSocketFd;
   if (!options.consoleSocket) {
     throw new SpecError('process.terminal', 'a terminal needs a console socket to send it to (--console-socket)');
   }
   try {
-    fds.push(native.connectUnix(options.consoleSocket));
+    return fds.add(native.connectUnix(options.consoleSocket));
   } catch (e) {
     throw new TsrunError(`console socket ${options.consoleSocket}: ${(e as Error).message}`);
   }
-  return fds[fds.length - 1];
 }
 
-function listenerSocket(path: string | undefined, fds: number[]): number {
+function listenerSocket(path: string | undefined, fds: FdSet): number {
   if (!path) return -1;
   try {
-    fds.push(native.connectUnix(path));
+    return fds.add(native.connectUnix(path));
   } catch (e) {
     throw new SpecError('linux.seccomp.listenerPath', `${path}: ${(e as Error).message}`);
   }
-  return fds[fds.length - 1];
 }
 
 /**
@@ -224,7 +220,7 @@ export function processFields(
   spec: Spec,
   rootfs: string,
   options: LinuxCreateOptions,
-  fds: number[],
+  fds: FdSet,
   warn: (message: string) => void,
 ) {
   const proc = spec.process!;
@@ -250,12 +246,14 @@ export function processFields(
   };
 }
 
+/** The init's plan; every fd it refers to is opened into fds. */
 export function prepareInit(
   spec: Spec,
   bundle: string,
   id: string,
   options: LinuxCreateOptions,
   warn: (message: string) => void,
+  fds: FdSet,
   cgroupPaths: Record<string, string> = {},
 ): PreparedInit {
   const rootfs = rootfsPath(spec, bundle);
@@ -265,48 +263,41 @@ export function prepareInit(
     throw new SpecError('process.cwd', `must be an absolute path (got "${proc.cwd}")`);
   }
   checkHooks(spec);
-  const ns = planNamespaces(spec);
-  const fds: number[] = [];
-  try {
-    if (ns.created.has('user')) checkIdMappings(spec);
-    // A uts namespace of the runtime's own (joined by path) is the host's.
-    if ((spec.hostname || spec.domainname) && !ns.types.has('uts')) {
-      throw new SpecError(spec.hostname ? 'hostname' : 'domainname', 'setting it needs a uts namespace');
-    }
-    const steps: Step[] = [];
-    if (spec.hostname) steps.push({ op: Op.hostname, source: spec.hostname, what: `hostname: set ${spec.hostname}` });
-    if (spec.domainname) steps.push({ op: Op.domainname, source: spec.domainname, what: `domainname: set ${spec.domainname}` });
-    steps.push(...timeOffsetSteps(spec));
-    // A new network namespace starts with "lo" down; runc brings it up.
-    if (ns.created.has('network')) steps.push({ op: Op.loopback, what: 'bring up the loopback interface' });
-    steps.push(...rootfsSteps(spec, bundle, rootfs, ns, options.noPivot ?? false, cgroupPaths, fds));
-    const cwd = proc.cwd ?? '/';
-    steps.push({ op: Op.chdir, target: cwd, what: `process.cwd: chdir to ${cwd}` });
-
-    const plan: InitPlan = {
-      rootfs,
-      cloneFlags: ns.cloneFlags,
-      cgroupFd: -1,
-      cgroupTaskFds: [],
-      unshareFlags: ns.unshareFlags,
-      joins: ns.joins.map(({ fd, nstype }) => ({ fd, nstype })),
-      joinPid: ns.joinPid,
-      userns: ns.types.has('user'),
-      steps,
-      setGroups: !ns.created.has('user') || setgroupsAllowed(spec),
-      stateDirFd: -1,
-      keyring: options.noNewKeyring ? null : id,
-      personality: personality(spec),
-      ...processFields(spec, rootfs, options, fds, warn),
-      createContainerHooks: hooksOf(spec, 'createContainer').map((h) => initHook(h, rootfs)),
-      startContainerHooks: hooksOf(spec, 'startContainer').map((h) => initHook(h, '/')),
-      runtimeHooks: hooksOf(spec, 'prestart').length + hooksOf(spec, 'createRuntime').length > 0,
-      messageSize: messageSize(spec, bundle, id),
-    };
-    return { plan, namespaces: ns, spec, listenerMetadata: spec.linux?.seccomp?.listenerMetadata, fds };
-  } catch (e) {
-    closeJoins(ns);
-    for (const fd of fds) native.close(fd);
-    throw e;
+  const ns = planNamespaces(spec, fds);
+  if (ns.created.has('user')) checkIdMappings(spec);
+  // A uts namespace of the runtime's own (joined by path) is the host's.
+  if ((spec.hostname || spec.domainname) && !ns.types.has('uts')) {
+    throw new SpecError(spec.hostname ? 'hostname' : 'domainname', 'setting it needs a uts namespace');
   }
+  const steps: Step[] = [];
+  if (spec.hostname) steps.push({ op: Op.hostname, source: spec.hostname, what: `hostname: set ${spec.hostname}` });
+  if (spec.domainname) steps.push({ op: Op.domainname, source: spec.domainname, what: `domainname: set ${spec.domainname}` });
+  steps.push(...timeOffsetSteps(spec));
+  // A new network namespace starts with "lo" down; runc brings it up.
+  if (ns.created.has('network')) steps.push({ op: Op.loopback, what: 'bring up the loopback interface' });
+  steps.push(...rootfsSteps(spec, bundle, rootfs, ns, options.noPivot ?? false, cgroupPaths));
+  const cwd = proc.cwd ?? '/';
+  steps.push({ op: Op.chdir, target: cwd, what: `process.cwd: chdir to ${cwd}` });
+
+  const plan: InitPlan = {
+    rootfs,
+    cloneFlags: ns.cloneFlags,
+    cgroupFd: -1,
+    cgroupTaskFds: [],
+    unshareFlags: ns.unshareFlags,
+    joins: ns.joins.map(({ fd, nstype }) => ({ fd, nstype })),
+    joinPid: ns.joinPid,
+    userns: ns.types.has('user'),
+    steps,
+    setGroups: !ns.created.has('user') || setgroupsAllowed(spec),
+    stateDirFd: -1,
+    keyring: options.noNewKeyring ? null : id,
+    personality: personality(spec),
+    ...processFields(spec, rootfs, options, fds, warn),
+    createContainerHooks: hooksOf(spec, 'createContainer').map((h) => initHook(h, rootfs)),
+    startContainerHooks: hooksOf(spec, 'startContainer').map((h) => initHook(h, '/')),
+    runtimeHooks: hooksOf(spec, 'prestart').length + hooksOf(spec, 'createRuntime').length > 0,
+    messageSize: messageSize(spec, bundle, id),
+  };
+  return { plan, namespaces: ns, spec, listenerMetadata: spec.linux?.seccomp?.listenerMetadata };
 }

@@ -1,4 +1,5 @@
-// The vocabulary of the init's rootfs program (see native/linux/plan.h).
+// The vocabulary of the init's rootfs program (see native/linux/plan.h; its
+// keys are those of native/linux/plan-fields.h, which refuses any other).
 // TypeScript composes the list; the child runs it in order.
 import { K } from './native.js';
 
@@ -11,10 +12,17 @@ export interface Step {
   optional?: boolean;
   /** mount: the new mount gets the mode of the directory it covers (tmpfs, as runc). */
   keepMode?: boolean;
-  /** mount: move this detached (id-mapped) mount of this process to the target instead. */
-  treeFd?: number;
+  /** mount: id-mapped, with these uid_map/gid_map lines (tsrun-init makes the tree, the init moves it in). */
+  uidMap?: string;
+  gidMap?: string;
+  /** mount: the id-mapped tree holds the mounts below the source too. */
+  idmapRecursive?: boolean;
   /** mount of a tmpfs: copy what it covers into it (tmpcopyup). */
   copyUp?: boolean;
+  /** pivot: how the rootfs becomes the root (a Pivot). */
+  pivot?: number;
+  /** chdir: only create the directory (before the root turns read-only). */
+  onlyCreate?: boolean;
   source?: string;
   target?: string;
   fstype?: string;
@@ -50,7 +58,7 @@ export const Op = {
   terminal: K.OP_TERMINAL,
 } as const;
 
-/** How Op.pivot makes the rootfs the root (its flags). */
+/** How Op.pivot makes the rootfs the root (its `pivot`). */
 export const Pivot = { root: K.PIVOT_ROOT, move: K.PIVOT_MOVE, chroot: K.PIVOT_CHROOT } as const;
 
 export const Create = { none: K.CREATE_NONE, dir: K.CREATE_DIR, file: K.CREATE_FILE } as const;

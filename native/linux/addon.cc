@@ -23,7 +23,9 @@
 #include <linux/sched.h>
 #include <linux/seccomp.h>
 
+#include <set>
 #include <string>
+#include <type_traits>
 
 #include <linux/mount.h>
 
@@ -32,7 +34,7 @@
 #include "ebpf.h"
 #include "hook-spawn.h"
 #include "init-executable.h"
-#include "plan.h"
+#include "plan-fields.h"
 #include "reactor.h"
 #include "seccomp.h"
 
@@ -46,166 +48,150 @@ Napi::Error ErrnoError(Napi::Env env, const char* what, int err) {
   return e;
 }
 
-// Copies a JS string into the plan's arena; returns a pointer that stays valid.
-const char* Keep(Plan& plan, const Napi::Value& v) {
-  if (!v.IsString()) return nullptr;
-  plan.strings.push_back(v.As<Napi::String>().Utf8Value());
-  return plan.strings.back().c_str();
-}
+// Reads the plan from its JavaScript object through Fields() (plan-fields.h):
+// a key Fields() does not visit, or a required one the object lacks, or a
+// value of the wrong type, is an error naming it ("plan.steps[3].target").
+class JsReader {
+ public:
+  JsReader(Napi::Object o, Plan& plan) : plan_(plan) { Enter(o, "plan"); }
 
-int64_t Int(const Napi::Object& o, const char* key, int64_t fallback = 0) {
-  Napi::Value v = o.Get(key);
-  return v.IsNumber() ? v.As<Napi::Number>().Int64Value() : fallback;
-}
-
-void StringList(Plan& plan, const Napi::Object& js, const char* key, std::vector<char*>& out) {
-  Napi::Array a = js.Get(key).As<Napi::Array>();
-  for (uint32_t i = 0; i < a.Length(); i++) out.push_back(const_cast<char*>(Keep(plan, a.Get(i))));
-  out.push_back(nullptr);
-}
-
-uint64_t U64(const Napi::Value& v) {
-  if (v.IsBigInt()) {
-    bool lossless;
-    return v.As<Napi::BigInt>().Uint64Value(&lossless);
-  }
-  return v.IsNumber() ? static_cast<uint64_t>(v.As<Napi::Number>().Int64Value()) : 0;
-}
-
-void Hooks(Plan& plan, const Napi::Object& js, const char* key, std::vector<Hook>& out) {
-  Napi::Value v = js.Get(key);
-  if (!v.IsArray()) return;
-  Napi::Array hooks = v.As<Napi::Array>();
-  out.resize(hooks.Length());
-  for (uint32_t i = 0; i < hooks.Length(); i++) {
-    Napi::Object h = hooks.Get(i).As<Napi::Object>();
-    out[i].path = Keep(plan, h.Get("path"));
-    StringList(plan, h, "args", out[i].argv);
-    StringList(plan, h, "env", out[i].envp);
-    out[i].timeout = static_cast<int>(Int(h, "timeout"));
-    out[i].cwd = Keep(plan, h.Get("cwd"));
-  }
-}
-
-void PlanFromJs(const Napi::Object& js, Plan& plan) {
-  plan.rootfs = Keep(plan, js.Get("rootfs"));
-  plan.clone_flags = static_cast<int>(Int(js, "cloneFlags"));
-  plan.cgroup_fd = static_cast<int>(Int(js, "cgroupFd", -1));
-  Napi::Array tasks = js.Get("cgroupTaskFds").As<Napi::Array>();
-  for (uint32_t i = 0; i < tasks.Length(); i++) plan.cgroup_task_fds.push_back(tasks.Get(i).As<Napi::Number>().Int32Value());
-  plan.unshare_flags = static_cast<int>(Int(js, "unshareFlags"));
-  plan.join_pid = js.Get("joinPid").ToBoolean();
-  plan.userns = js.Get("userns").ToBoolean();
-
-  Napi::Array joins = js.Get("joins").As<Napi::Array>();
-  for (uint32_t i = 0; i < joins.Length(); i++) {
-    Napi::Object j = joins.Get(i).As<Napi::Object>();
-    plan.joins.push_back({static_cast<int>(Int(j, "fd", -1)), static_cast<int>(Int(j, "nstype"))});
-  }
-
-  Napi::Array steps = js.Get("steps").As<Napi::Array>();
-  plan.steps.resize(steps.Length());
-  for (uint32_t i = 0; i < steps.Length(); i++) {
-    Napi::Object o = steps.Get(i).As<Napi::Object>();
-    Step& s = plan.steps[i];
-    s.op = static_cast<int>(Int(o, "op"));
-    s.root = static_cast<int>(Int(o, "root", ROOT_CONTAINER));
-    s.create = static_cast<int>(Int(o, "create"));
-    s.optional = o.Get("optional").ToBoolean();
-    s.keep_mode = o.Get("keepMode").ToBoolean();
-    s.tree_fd = static_cast<int>(Int(o, "treeFd", -1));
-    s.copy_up = o.Get("copyUp").ToBoolean();
-    s.source = Keep(plan, o.Get("source"));
-    s.target = Keep(plan, o.Get("target"));
-    s.fstype = Keep(plan, o.Get("fstype"));
-    s.data = Keep(plan, o.Get("data"));
-    s.flags = static_cast<unsigned long>(Int(o, "flags"));
-    s.clear = static_cast<unsigned long>(Int(o, "clear"));
-    s.mode = static_cast<mode_t>(Int(o, "mode"));
-    s.dev = makedev(static_cast<unsigned>(Int(o, "major")), static_cast<unsigned>(Int(o, "minor")));
-    s.uid = static_cast<uid_t>(Int(o, "uid"));
-    s.gid = static_cast<gid_t>(Int(o, "gid"));
-  }
-
-  Napi::Array cands = js.Get("execCandidates").As<Napi::Array>();
-  for (uint32_t i = 0; i < cands.Length(); i++) plan.exec_candidates.push_back(Keep(plan, cands.Get(i)));
-  StringList(plan, js, "args", plan.argv);
-  StringList(plan, js, "env", plan.envp);
-
-  plan.uid = static_cast<uid_t>(Int(js, "uid"));
-  plan.gid = static_cast<gid_t>(Int(js, "gid"));
-  Napi::Array groups = js.Get("groups").As<Napi::Array>();
-  for (uint32_t i = 0; i < groups.Length(); i++)
-    plan.groups.push_back(static_cast<gid_t>(groups.Get(i).As<Napi::Number>().Uint32Value()));
-  plan.set_groups = js.Get("setGroups").ToBoolean();
-  plan.umask = static_cast<int>(Int(js, "umask", 022));
-
-  Napi::Array stdio = js.Get("stdio").As<Napi::Array>();
-  for (uint32_t i = 0; i < 3; i++) plan.stdio[i] = stdio.Get(i).As<Napi::Number>().Int32Value();
-  plan.preserve_fds = static_cast<int>(Int(js, "preserveFds"));
-  plan.state_dir_fd = static_cast<int>(Int(js, "stateDirFd", -1));
-  plan.keyring = Keep(plan, js.Get("keyring"));
-
-  Napi::Value caps = js.Get("caps");
-  if (caps.IsObject()) {
-    Napi::Object c = caps.As<Napi::Object>();
-    plan.set_caps = true;
-    plan.cap_bounding = U64(c.Get("bounding"));
-    plan.cap_effective = U64(c.Get("effective"));
-    plan.cap_permitted = U64(c.Get("permitted"));
-    plan.cap_inheritable = U64(c.Get("inheritable"));
-    plan.cap_ambient = U64(c.Get("ambient"));
-    plan.cap_last = static_cast<int>(Int(c, "last", 40));
-  }
-  Napi::Value rlimits = js.Get("rlimits");
-  if (rlimits.IsArray()) {
-    Napi::Array a = rlimits.As<Napi::Array>();
-    for (uint32_t i = 0; i < a.Length(); i++) {
-      Napi::Object r = a.Get(i).As<Napi::Object>();
-      plan.rlimits.push_back({static_cast<int>(Int(r, "resource")), U64(r.Get("soft")), U64(r.Get("hard"))});
+  template <class T>
+  void Num(const char* key, T& v, Presence presence = kRequired) {
+    Napi::Value x = Take(key, presence);
+    if (x.IsUndefined() && presence == kOptional) return;
+    if (x.IsBigInt()) {
+      bool lossless;
+      v = static_cast<T>(x.As<Napi::BigInt>().Uint64Value(&lossless));
+    } else if (x.IsNumber()) {
+      v = static_cast<T>(x.As<Napi::Number>().Int64Value());
+    } else if (x.IsBoolean()) {
+      v = static_cast<T>(x.As<Napi::Boolean>().Value());
+    } else {
+      Fail(Path(key), "a number or boolean");
     }
   }
-  plan.no_new_privs = js.Get("noNewPrivileges").ToBoolean();
-  plan.personality = static_cast<long>(Int(js, "personality", -1));
-  plan.ioprio = static_cast<int>(Int(js, "ioprio", -1));
-  Napi::Value sched = js.Get("scheduler");
-  if (sched.IsObject()) {
-    Napi::Object o = sched.As<Napi::Object>();
-    plan.set_scheduler = true;
-    plan.scheduler.sched_policy = static_cast<unsigned>(Int(o, "policy"));
-    plan.scheduler.sched_flags = U64(o.Get("flags"));
-    plan.scheduler.sched_nice = static_cast<int>(Int(o, "nice"));
-    plan.scheduler.sched_priority = static_cast<unsigned>(Int(o, "priority"));
-    plan.scheduler.sched_runtime = U64(o.Get("runtime"));
-    plan.scheduler.sched_deadline = U64(o.Get("deadline"));
-    plan.scheduler.sched_period = U64(o.Get("period"));
+  template <class S>
+  void Str(const char* key, S& s, Presence presence = kRequired) {
+    Napi::Value x = Take(key, presence);
+    if (x.IsUndefined() && presence == kOptional) return;
+    if (x.IsNull()) {
+      s = nullptr;
+      return;
+    }
+    if (!x.IsString()) Fail(Path(key), "a string or null");
+    plan_.strings.push_back(x.As<Napi::String>().Utf8Value());
+    s = const_cast<S>(plan_.strings.back().c_str());
   }
-  Napi::Value seccomp = js.Get("seccomp");
-  if (seccomp.IsObject()) {
-    Napi::Object o = seccomp.As<Napi::Object>();
-    Napi::Buffer<char> program = o.Get("program").As<Napi::Buffer<char>>();
-    plan.seccomp_program.assign(program.Data(), program.Length());
-    plan.seccomp_flags = static_cast<unsigned>(Int(o, "flags"));
-    plan.seccomp_listener_fd = static_cast<int>(Int(o, "listenerFd", -1));
+  void Bytes(const char* key, std::string& s) {
+    Napi::Value x = Take(key, kRequired);
+    if (!x.IsBuffer()) Fail(Path(key), "a Buffer");
+    Napi::Buffer<char> b = x.As<Napi::Buffer<char>>();
+    s.assign(b.Data(), b.Length());
   }
-  plan.terminal = js.Get("terminal").ToBoolean();
-  plan.console_socket_fd = static_cast<int>(Int(js, "consoleSocketFd", -1));
-  plan.console_rows = static_cast<unsigned short>(Int(js, "consoleRows"));
-  plan.console_cols = static_cast<unsigned short>(Int(js, "consoleCols"));
-  Hooks(plan, js, "createContainerHooks", plan.create_container_hooks);
-  Hooks(plan, js, "startContainerHooks", plan.start_container_hooks);
-  plan.runtime_hooks = js.Get("runtimeHooks").ToBoolean();
-  // Room for the "go" message: the state texts the hooks and listener get.
-  plan.messages.assign(static_cast<size_t>(Int(js, "messageSize", 4096)) + 1, '\0');
+  template <class V>
+  void Nums(const char* key, V& v) {
+    Elements(key, v, [&](auto& x, const Napi::Value& e, const std::string& at) {
+      if (!e.IsNumber()) Fail(at, "a number");
+      x = static_cast<std::remove_reference_t<decltype(x)>>(e.As<Napi::Number>().Int64Value());
+    });
+  }
+  template <class V>
+  void Strs(const char* key, V& v) {
+    Elements(key, v, [&](auto& x, const Napi::Value& e, const std::string& at) {
+      if (!e.IsString()) Fail(at, "a string");
+      plan_.strings.push_back(e.As<Napi::String>().Utf8Value());
+      x = const_cast<std::remove_reference_t<decltype(x)>>(plan_.strings.back().c_str());
+    });
+  }
+  void NullTerminated(const char* key, std::vector<char*>& v) {
+    Strs(key, v);
+    v.push_back(nullptr);
+  }
+  template <class V, class F>
+  void List(const char* key, V& v, F fields) {
+    Elements(key, v, [&](auto& x, const Napi::Value& e, const std::string& at) {
+      if (!e.IsObject()) Fail(at, "an object");
+      Enter(e.As<Napi::Object>(), at);
+      fields(x);
+      Leave();
+    });
+  }
+  template <class F>
+  void Maybe(const char* key, bool& present, F fields) {
+    Napi::Value x = Take(key, kRequired);
+    present = !x.IsNull() && !x.IsUndefined();
+    if (!present) return;
+    if (!x.IsObject()) Fail(Path(key), "an object or null");
+    Enter(x.As<Napi::Object>(), Path(key));
+    fields();
+    Leave();
+  }
+  void JsOnly(const char* key) { Take(key, kOptional); }
+
+  // After Fields(): the keys of the outermost object nothing visited.
+  void Finish() { Leave(); }
+
+ private:
+  struct Scope {
+    Napi::Object object;
+    std::string path;
+    std::set<std::string> seen;
+  };
+
+  std::string Path(const std::string& key) const { return scopes_.back().path + "." + key; }
+
+  [[noreturn]] void Fail(const std::string& at, const char* want) const {
+    throw Napi::TypeError::New(scopes_.back().object.Env(), "init plan: " + at + " must be " + want);
+  }
+
+  Napi::Value Take(const char* key, Presence presence) {
+    Scope& s = scopes_.back();
+    s.seen.insert(key);
+    if (!s.object.Has(key)) {
+      if (presence == kOptional) return s.object.Env().Undefined();
+      throw Napi::TypeError::New(s.object.Env(), "init plan: " + Path(key) + " is missing");
+    }
+    return s.object.Get(key);
+  }
+
+  template <class V, class F>
+  void Elements(const char* key, V& v, F each) {
+    Napi::Value x = Take(key, kRequired);
+    if (!x.IsArray()) Fail(Path(key), "an array");
+    Napi::Array a = x.As<Napi::Array>();
+    v.resize(a.Length());
+    for (uint32_t i = 0; i < a.Length(); i++) each(v[i], a.Get(i), Path(key) + "[" + std::to_string(i) + "]");
+  }
+
+  void Enter(Napi::Object o, const std::string& path) { scopes_.push_back({o, path, {}}); }
+
+  void Leave() {
+    Scope& s = scopes_.back();
+    Napi::Array keys = s.object.GetPropertyNames();
+    for (uint32_t i = 0; i < keys.Length(); i++) {
+      std::string k = keys.Get(i).As<Napi::String>().Utf8Value();
+      if (!s.seen.count(k)) throw Napi::TypeError::New(s.object.Env(), "init plan: unknown key " + s.path + "." + k);
+    }
+    scopes_.pop_back();
+  }
+
+  Plan& plan_;
+  std::vector<Scope> scopes_;
+};
+
+void PlanFromJs(const Napi::Object& js, Plan& plan) {
+  JsReader reader(js, plan);
+  Fields(reader, plan);
+  reader.Finish();
+  if (plan.stdio.size() != 3) throw Napi::TypeError::New(js.Env(), "init plan: plan.stdio must have three fds");
 }
 
 // The fds the init uses, by number: they must survive the exec of tsrun-init.
 std::vector<int> PlanFds(const Plan& plan) {
-  std::vector<int> fds(plan.stdio, plan.stdio + 3);
+  std::vector<int> fds(plan.stdio);
   for (int fd = 3; fd < 3 + plan.preserve_fds; fd++) fds.push_back(fd);
   for (const JoinNamespace& j : plan.joins) fds.push_back(j.fd);
   fds.insert(fds.end(), plan.cgroup_task_fds.begin(), plan.cgroup_task_fds.end());
-  for (const Step& s : plan.steps) fds.push_back(s.tree_fd);
   fds.insert(fds.end(), {plan.cgroup_fd, plan.state_dir_fd, plan.seccomp_listener_fd, plan.console_socket_fd});
   return fds;
 }
@@ -483,86 +469,6 @@ Napi::Value RestoreTerminal(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// A new user namespace with these maps, as an fd: a child holds it while its
-// maps are written and the fd is opened; it only blocks in read, then is killed.
-int UsernsFd(const std::string& uid_map, const std::string& gid_map, int* err) {
-  int p[2];
-  if (pipe2(p, O_CLOEXEC) != 0) {
-    *err = errno;
-    return -1;
-  }
-  long pid = syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, nullptr, nullptr, 0);
-  if (pid == 0) {
-    char c;
-    while (read(p[0], &c, 1) < 0 && errno == EINTR) {
-    }
-    _exit(0);
-  }
-  *err = errno;
-  close(p[0]);
-  int fd = -1;
-  if (pid > 0) {
-    std::string dir = "/proc/" + std::to_string(pid) + "/";
-    auto write_file = [&](const char* name, const std::string& text) {
-      int f = open((dir + name).c_str(), O_WRONLY | O_CLOEXEC);
-      bool ok = f >= 0 && write(f, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-      if (!ok) *err = errno;
-      if (f >= 0) close(f);
-      return ok;
-    };
-    if (write_file("uid_map", uid_map) && write_file("gid_map", gid_map)) {
-      fd = open((dir + "ns/user").c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0) *err = errno;
-    }
-    kill(static_cast<pid_t>(pid), SIGKILL);
-    while (waitpid(static_cast<pid_t>(pid), nullptr, 0) < 0 && errno == EINTR) {
-    }
-  }
-  close(p[1]);
-  return fd;
-}
-
-// idmappedTree(source, uidMap, gidMap, recursive) -> fd of a detached bind
-// mount of source whose ids are mapped as given. Made here, in the host's
-// namespaces (the kernel wants privilege over the filesystem for
-// MOUNT_ATTR_IDMAP); the init only moves it into place.
-Napi::Value IdmappedTree(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  std::string source = info[0].As<Napi::String>().Utf8Value();
-  std::string uid_map = info[1].As<Napi::String>().Utf8Value();
-  std::string gid_map = info[2].As<Napi::String>().Utf8Value();
-  bool recursive = info[3].ToBoolean();
-  int err = 0;
-  int userns = UsernsFd(uid_map, gid_map, &err);
-  if (userns < 0) {
-    ErrnoError(env, "create the id-mapping user namespace", err).ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  unsigned int clone = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
-  int tree = static_cast<int>(syscall(SYS_open_tree, AT_FDCWD, source.c_str(), clone));
-  const char* what = "open_tree";
-  if (tree >= 0) {
-    struct mount_attr attr = {};
-    attr.attr_set = MOUNT_ATTR_IDMAP;
-    attr.userns_fd = static_cast<__u64>(userns);
-    unsigned int at = AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0);
-    if (syscall(SYS_mount_setattr, tree, "", at, &attr, sizeof attr) != 0) {
-      what = "mount_setattr(MOUNT_ATTR_IDMAP)";
-      err = errno;
-      close(tree);
-      tree = -1;
-    }
-  } else {
-    err = errno;
-  }
-  close(userns);
-  if (tree < 0) {
-    ErrnoError(env, what, err).ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  return Napi::Number::New(env, tree);
-}
-
 Napi::Value Mkfifo(const Napi::CallbackInfo& info) {
   std::string path = info[0].As<Napi::String>().Utf8Value();
   mode_t mode = static_cast<mode_t>(info[1].As<Napi::Number>().Uint32Value());
@@ -603,7 +509,7 @@ Napi::Object Constants(Napi::Env env) {
   C(PHASE_STDIO); C(PHASE_EXEC); C(PHASE_RLIMIT); C(PHASE_PERSONALITY);
   C(PHASE_IOPRIO); C(PHASE_SCHEDULER); C(PHASE_NNP);
   C(PHASE_CAPS); C(PHASE_SECCOMP); C(PHASE_TERMINAL); C(PHASE_HOOK_CREATE); C(PHASE_HOOK_START);
-  C(PHASE_CGROUP);
+  C(PHASE_CGROUP); C(PHASE_IDMAP);
   C(SECCOMP_FILTER_FLAG_TSYNC); C(SECCOMP_FILTER_FLAG_LOG); C(SECCOMP_FILTER_FLAG_SPEC_ALLOW);
   C(SECCOMP_FILTER_FLAG_NEW_LISTENER);
 #undef C
@@ -618,7 +524,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("recvFd", Napi::Function::New(env, RecvFd));
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize));
   exports.Set("makeRaw", Napi::Function::New(env, MakeRaw));
-  exports.Set("idmappedTree", Napi::Function::New(env, IdmappedTree));
   exports.Set("restoreTerminal", Napi::Function::New(env, RestoreTerminal));
   exports.Set("readReport", Napi::Function::New(env, ReadReport));
   exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen));

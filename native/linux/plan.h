@@ -1,5 +1,5 @@
 // The container init plan: everything the init needs, decided by TypeScript.
-// The addon builds it from JS, encodes it (EncodePlan) and hands it to the
+// Its fields are listed once, in plan-fields.h. The addon builds it from JS, encodes it (EncodePlan) and hands it to the
 // init executable (native/linux/init), which decodes it (DecodePlan) before it
 // clones the container's init: that clone is of a small single-threaded
 // process, never of Node.
@@ -22,12 +22,12 @@ enum StepOp : int {
   OP_PRIVATE_PARENT,   // make the mount holding target private (pivot_root needs it)
   OP_MKNOD,            // mknod(target, mode, dev) + chown(uid, gid)
   OP_SYMLINK,          // symlink(source, target)
-  OP_PIVOT,            // make target the root: flags is a PivotMode
+  OP_PIVOT,            // make target the root, as `pivot` says
   OP_MASK,             // hide target: /dev/null over a file, read-only tmpfs over a dir
   OP_READONLY,         // bind target on itself read-only
   OP_HOSTNAME,         // sethostname(source)
   OP_DOMAINNAME,       // setdomainname(source)
-  OP_CHDIR,            // chdir(target), creating it (flags != 0: only create it)
+  OP_CHDIR,            // chdir(target), creating it (only_create: no chdir)
   OP_WRITE_FILE,       // write source into the file target (e.g. /proc/self/timens_offsets)
   OP_LOOPBACK,         // bring up "lo" in the (new) network namespace
   OP_SET_ATTR,         // mount_setattr(target, AT_RECURSIVE): set flags, clear `clear`
@@ -59,8 +59,13 @@ struct Step {
   int create = CREATE_NONE;
   bool optional = false;          // ENOENT on target is not an error
   bool keep_mode = false;         // OP_MOUNT: give the new mount the covered directory's mode
-  int tree_fd = -1;               // OP_MOUNT: move this detached (id-mapped) mount instead
+  const char* uid_map = nullptr;  // OP_MOUNT: id-mapped (uid_map/gid_map lines): tsrun-init
+  const char* gid_map = nullptr;  //   makes the detached tree (tree_fd) the init moves in
+  bool idmap_recursive = false;
+  int tree_fd = -1;               // not in the plan: made by tsrun-init (MakeIdmappedTrees)
   bool copy_up = false;           // OP_MOUNT of a tmpfs: copy what it covers into it (tmpcopyup)
+  int pivot = PIVOT_ROOT;         // OP_PIVOT: a PivotMode
+  bool only_create = false;       // OP_CHDIR: create the directory, stay where we are
   const char* source = nullptr;
   const char* target = nullptr;
   const char* fstype = nullptr;
@@ -68,7 +73,7 @@ struct Step {
   unsigned long flags = 0;
   unsigned long clear = 0;        // OP_SET_ATTR: MOUNT_ATTR_* to clear
   mode_t mode = 0;
-  dev_t dev = 0;
+  unsigned int major = 0, minor = 0;  // OP_MKNOD
   uid_t uid = 0;
   gid_t gid = 0;
 };
@@ -122,7 +127,7 @@ struct Plan {
   std::vector<gid_t> groups;
   bool set_groups = true;
   int umask = 022;
-  int stdio[3] = {0, 1, 2};
+  std::vector<int> stdio = {0, 1, 2};  // three (the addon checks)
   int preserve_fds = 0;
   int state_dir_fd = -1;               // holds exec.fifo; -1: start at once
   const char* keyring = nullptr;       // session keyring name; nullptr: keep
@@ -134,15 +139,13 @@ struct Plan {
   int cap_last = 40;                   // the highest capability the kernel knows
   std::vector<Rlimit> rlimits;
   bool no_new_privs = false;
-  const char* oom_score_adj = nullptr; // text for /proc/self/oom_score_adj
   long personality = -1;
   int ioprio = -1;
   bool set_scheduler = false;
   SchedAttr scheduler = {};
-  const char* apparmor_profile = nullptr;
-  const char* selinux_label = nullptr;
 
   // Seccomp: a compiled BPF program (struct sock_filter[]), loaded last.
+  bool set_seccomp = false;
   std::string seccomp_program;
   unsigned int seccomp_flags = 0;
   int seccomp_listener_fd = -1;        // connected to listenerPath: gets the notify fd
@@ -158,6 +161,8 @@ struct Plan {
   // Pause after the namespaces exist, so the parent can run prestart and
   // createRuntime hooks, which must see them.
   bool runtime_hooks = false;
+  // The size of the "go" message (the state texts), for `messages`.
+  size_t message_size = 0;
   // Filled from the parent's "go" message: NUL-separated state texts for the
   // hooks (createContainer, startContainer) and the seccomp listener.
   std::vector<char> messages;
@@ -203,6 +208,14 @@ enum Phase : int {
   PHASE_HOOK_CREATE,  // index = hook index
   PHASE_HOOK_START,   // index = hook index
   PHASE_CGROUP,       // index = cgroup_task_fds index
+  PHASE_IDMAP,        // index = step index; pid = an IdmapStage
+};
+
+// What failed making an id-mapped tree (in PHASE_IDMAP reports).
+enum IdmapStage : int {
+  IDMAP_USERNS = 0,   // the user namespace of the mapping
+  IDMAP_OPEN_TREE,
+  IDMAP_SETATTR,      // mount_setattr(MOUNT_ATTR_IDMAP)
 };
 
 struct Report {

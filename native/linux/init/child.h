@@ -12,6 +12,10 @@
 
 namespace tsrun {
 
+// main.cc, before the clone: the steps' id-mapped trees (idmap.cc); on
+// failure, index is the step's, stage an IdmapStage, errno set.
+int MakeIdmappedTrees(Plan& plan, int* index, int* stage);
+
 // Runs in the cloned init; never returns.
 [[noreturn]] void RunInit(const Plan& plan, int sync_fd);
 

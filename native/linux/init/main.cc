@@ -87,6 +87,11 @@ int main(int argc, char** argv) {
     Report(sync, tsrun::REPORT_ERROR, tsrun::PHASE_SYNC, 0, EINVAL, 0);
     return 1;
   }
+  int index, stage;
+  if (tsrun::MakeIdmappedTrees(plan, &index, &stage) != 0) {
+    Report(sync, tsrun::REPORT_ERROR, tsrun::PHASE_IDMAP, index, errno, stage);
+    return 1;
+  }
   bool into_cgroup;
   long pid = CloneInit(plan, into_cgroup);
   if (pid == 0) tsrun::RunInit(plan, sync);

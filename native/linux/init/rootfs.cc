@@ -12,6 +12,7 @@
 #include <linux/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -506,7 +507,7 @@ int RunStep(const Step& s, RootState& root, const Plan& plan) {
         return done(chmod(target, before.st_mode & 07777));
       }
       if (s.tree_fd >= 0) {
-        // An id-mapped tree the parent made: moved into place by fd (move_mount
+        // An id-mapped tree tsrun-init made: moved into place by fd (move_mount
         // does not follow a /proc/self/fd link).
         int rc = static_cast<int>(syscall(SYS_move_mount, s.tree_fd, "", fd, "",
                                           MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH));
@@ -554,7 +555,7 @@ int RunStep(const Step& s, RootState& root, const Plan& plan) {
       fd = OpenParentInRoot(root.Get(), s.target, base);
       if (fd < 0) return done(-1);
       int rc = s.op == OP_SYMLINK ? symlinkat(s.source, fd, base)
-                                  : mknodat(fd, base, s.mode, s.dev);
+                                  : mknodat(fd, base, s.mode, makedev(s.major, s.minor));
       if (rc != 0 && errno != EEXIST) return done(-1);
       if (s.op == OP_MKNOD && fchownat(fd, base, s.uid, s.gid, AT_SYMLINK_NOFOLLOW) != 0)
         return done(-1);
@@ -562,7 +563,7 @@ int RunStep(const Step& s, RootState& root, const Plan& plan) {
     }
     case OP_PIVOT:
       root.Reset();
-      if (PivotRoot(s.target, static_cast<int>(s.flags)) != 0) return -1;
+      if (PivotRoot(s.target, s.pivot) != 0) return -1;
       root.rootfs = "/";
       return 0;
     case OP_MASK: {
@@ -585,9 +586,9 @@ int RunStep(const Step& s, RootState& root, const Plan& plan) {
     case OP_DOMAINNAME:
       return setdomainname(s.source, strlen(s.source));
     case OP_CHDIR:
-      // flags: only create it (before the root turns read-only).
+      // only_create: before the root turns read-only.
       if (resolve(CREATE_DIR) != 0) return done(-1);
-      if (s.flags) return done(0);
+      if (s.only_create) return done(0);
       if (in_root) return done(fchdir(fd));
       return chdir(target);
     case OP_LOOPBACK: {
