@@ -10,7 +10,7 @@
 // Paths keys are hierarchies as mounted ("cpu,cpuacct" when co-mounted,
 // "name=systemd", "" for a hybrid host's cgroup2), so a manager rebuilt from
 // the state alone knows which controller lives where.
-import { mkdirSync, readdirSync, rmdirSync, existsSync } from 'node:fs';
+import { mkdirSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { LinuxResources, Spec } from '../../../spec/types.js';
 import { SpecError } from '../../../spec/errors.js';
@@ -18,7 +18,8 @@ import { TsrunError } from '../../../errors.js';
 import type { CgroupManager, CgroupStats, SelfPlacement } from '../manager.js';
 import { cgroupHost } from '../host.js';
 import { containerCgroupPath } from '../path.js';
-import { errnoOf, readIfExists, reason, sleepSync, writeRaw } from './util.js';
+import { errno, reason, treePids, writeRaw } from '../files.js';
+import { removeCgroup, removeUnused } from '../remove.js';
 import { applyCpu, applyCpuRt, cpuStats, cpuWanted } from './cpu.js';
 import { cpuacctStats } from './cpuacct.js';
 import { applyCpuset, cpusetInherit, cpusetWanted } from './cpuset.js';
@@ -171,7 +172,7 @@ class V1Manager implements CgroupManager {
       try {
         mkdirSync(d, 0o755);
       } catch (e) {
-        if (errnoOf(e) === 'EEXIST') continue; // made by someone else meanwhile: theirs
+        if (errno(e) === 'EEXIST') continue; // made by someone else meanwhile: theirs
         throw new SpecError('linux.cgroupsPath', `cannot create cgroup ${d}: ${reason(e)}`);
       }
       this.created.push(d);
@@ -180,9 +181,7 @@ class V1Manager implements CgroupManager {
 
   /** Removes what create() made, deepest first; errors are left to the caller's error. */
   private removeCreated(): void {
-    for (const d of [...this.created].reverse()) {
-      try { rmdirSync(d); } catch { /* not ours to fight over */ }
-    }
+    removeUnused(this.created);
     this.created = [];
   }
 
@@ -239,12 +238,12 @@ class V1Manager implements CgroupManager {
     return dir;
   }
 
-  freeze(): void {
-    freeze(this.freezerDir());
+  freeze(): Promise<void> {
+    return freeze(this.freezerDir());
   }
 
-  thaw(): void {
-    thaw(this.freezerDir());
+  thaw(): Promise<void> {
+    return thaw(this.freezerDir());
   }
 
   frozen(): boolean {
@@ -278,20 +277,10 @@ class V1Manager implements CgroupManager {
     // Any hierarchy holds every process (all are entered everywhere); runc
     // reads the devices one. Sub-cgroups the container made count too.
     const dir = ['pids', 'memory', 'devices', 'freezer', 'cpu'].map((c) => this.dirs.get(c)).find((x) => x) ?? this.all[0];
-    const found = new Set<number>();
-    const walk = (d: string) => {
-      const procs = readIfExists(d, 'cgroup.procs');
-      if (procs === undefined) return;
-      for (const line of procs.split('\n')) if (line.trim()) found.add(Number(line));
-      let entries;
-      try { entries = readdirSync(d, { withFileTypes: true }); } catch { return; }
-      for (const e of entries) if (e.isDirectory()) walk(`${d}/${e.name}`);
-    };
-    if (dir) walk(dir);
-    return [...found];
+    return dir ? [...new Set(treePids(dir))] : [];
   }
 
-  kill(signal: number): void {
+  async kill(signal: number): Promise<void> {
     // For SIGKILL, freeze first so nothing forks between reading the pids
     // and signalling them, then thaw so the frozen tasks can die (runc's
     // signalAllProcesses).
@@ -303,7 +292,7 @@ class V1Manager implements CgroupManager {
     if (pids.length === 0) return;
     if (signal === SIGKILL && fr !== undefined && existsSync(fr)) {
       try {
-        freeze(fr);
+        await freeze(fr);
         frozeIt = true;
         pids = this.pids(); // as they are now that none can fork
       } catch { /* kill anyway, as runc does with a warning (freeze() thawed it back) */ }
@@ -313,11 +302,11 @@ class V1Manager implements CgroupManager {
         try {
           process.kill(pid, signal);
         } catch (e) {
-          if (errnoOf(e) !== 'ESRCH') throw new TsrunError(`cannot signal process ${pid}: ${reason(e)}`);
+          if (errno(e) !== 'ESRCH') throw new TsrunError(`cannot signal process ${pid}: ${reason(e)}`);
         }
       }
     } finally {
-      if (frozeIt && fr) thaw(fr);
+      if (frozeIt && fr) await thaw(fr);
     }
   }
 
@@ -327,55 +316,20 @@ class V1Manager implements CgroupManager {
     return memoryOomKills(memory);
   }
 
-  destroy(): void {
+  async destroy(): Promise<void> {
     const failed: string[] = [];
     for (const dir of this.all) {
-      const err = removeCgroup(dir);
-      if (err) failed.push(`${dir}: ${err}`);
+      try {
+        await removeCgroup(dir);
+      } catch (e) {
+        failed.push((e as Error).message);
+      }
     }
     // Parents create() made for this container (a nested cgroupsPath); a
     // shared parent still in use stays.
     const leaves = new Set(this.all);
-    for (const d of [...this.created].reverse()) {
-      if (leaves.has(d)) continue;
-      try { rmdirSync(d); } catch { /* in use by someone else, or gone */ }
-    }
+    removeUnused(this.created.filter((d) => !leaves.has(d)));
     this.created = [];
     if (failed.length) throw new TsrunError(`cannot remove cgroups: ${failed.join('; ')}`);
   }
-}
-
-/**
- * rmdir a cgroup and the sub-cgroups the container made in it, deepest
- * first, retrying briefly while exiting processes still hold it (EBUSY), as
- * runc's RemovePaths does. Returns the last error, or undefined when gone.
- */
-function removeCgroup(dir: string): string | undefined {
-  const removeTree = (d: string): void => {
-    let entries;
-    try {
-      entries = readdirSync(d, { withFileTypes: true });
-    } catch (e) {
-      if (errnoOf(e) === 'ENOENT') return;
-      throw e;
-    }
-    for (const e of entries) if (e.isDirectory()) removeTree(`${d}/${e.name}`);
-    try {
-      rmdirSync(d);
-    } catch (e) {
-      if (errnoOf(e) !== 'ENOENT') throw e;
-    }
-  };
-  let last: unknown;
-  for (let delay = 10, i = 0; i < 8; i++, delay *= 2) {
-    try {
-      removeTree(dir);
-      return undefined;
-    } catch (e) {
-      last = e;
-      if (errnoOf(e) !== 'EBUSY' && errnoOf(e) !== 'ENOTEMPTY') break;
-      sleepSync(delay);
-    }
-  }
-  return reason(last);
 }

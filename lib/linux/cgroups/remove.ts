@@ -1,0 +1,46 @@
+// Removing a container's cgroup directory, for every driver: the cgroups
+// below it first (deepest first), each rmdir retried while exiting tasks still
+// hold the cgroup (EBUSY), as runc's RemovePath does. The waits are timers,
+// never a blocked thread: an engine runs many containers in one event loop.
+import { rmdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { TsrunError } from '../../errors.js';
+import { children, errno, reason } from './files.js';
+
+/** Retries of a busy cgroup, the delay doubling from 1 ms: about 8 s in all. */
+const TRIES = 13;
+
+async function rmdirRetry(dir: string): Promise<void> {
+  for (let tries = 0, delay = 1; ; tries++, delay *= 2) {
+    try {
+      rmdirSync(dir);
+      return;
+    } catch (e) {
+      const code = errno(e);
+      if (code === 'ENOENT') return;
+      if ((code === 'EBUSY' || code === 'ENOTEMPTY') && tries < TRIES) {
+        await sleep(delay);
+        continue;
+      }
+      throw new TsrunError(`removing cgroup ${dir}: ${reason(e)}`);
+    }
+  }
+}
+
+/** Removes dir and the cgroups below it; a missing one is fine. */
+export async function removeCgroup(dir: string): Promise<void> {
+  for (const name of children(dir)) await removeCgroup(join(dir, name));
+  await rmdirRetry(dir);
+}
+
+/** rmdir of directories a manager made, innermost first, where nothing else uses them now. */
+export function removeUnused(dirs: readonly string[]): void {
+  for (const dir of [...dirs].reverse()) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      // Busy with other cgroups, or gone: leave it.
+    }
+  }
+}
