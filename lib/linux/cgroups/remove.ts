@@ -1,8 +1,11 @@
 // Removing a container's cgroup directory, for every driver: the cgroups
 // below it first (deepest first), each rmdir retried while exiting tasks still
-// hold the cgroup (EBUSY), as runc's RemovePath does. The waits are timers,
-// never a blocked thread: an engine runs many containers in one event loop.
+// hold the cgroup (EBUSY), as runc's RemovePath does. The waits are timers
+// and the rmdirs run on libuv's thread pool (the kernel may take a while over
+// a cgroup's rmdir), never on a blocked event loop: an engine runs many
+// containers in one.
 import { rmdirSync } from 'node:fs';
+import { rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TsrunError } from '../../errors.js';
@@ -14,7 +17,7 @@ const TRIES = 13;
 async function rmdirRetry(dir: string): Promise<void> {
   for (let tries = 0, delay = 1; ; tries++, delay *= 2) {
     try {
-      rmdirSync(dir);
+      await rmdir(dir);
       return;
     } catch (e) {
       const code = errno(e);
