@@ -20,16 +20,12 @@ import { cgroupHost } from '../host.js';
 import { containerCgroupPath } from '../path.js';
 import { errno, reason, treePids, writeRaw } from '../files.js';
 import { removeCgroup, removeUnused } from '../remove.js';
-import { applyCpu, applyCpuRt, cpuStats, cpuWanted } from './cpu.js';
-import { cpuacctStats } from './cpuacct.js';
-import { applyCpuset, cpusetInherit, cpusetWanted } from './cpuset.js';
-import { applyMemory, memoryOomKills, memoryStats, memoryWanted, validateMemory } from './memory.js';
-import { applyPids, pidsStats, pidsWanted } from './pids.js';
-import { applyBlkio, blkioStats, blkioWanted } from './blkio.js';
+import { CONTROLLERS, hugetlb } from './controllers.js';
+import { applyCpuRt } from './cpu.js';
+import { cpusetInherit } from './cpuset.js';
+import { memoryOomKills, validateMemory } from './memory.js';
 import { applyHugetlb, hugetlbStats, hugetlbWanted, validateHugetlb } from './hugetlb.js';
-import { applyNetCls, applyNetPrio, netClsWanted, netPrioWanted } from './net.js';
-import { applyRdma, rdmaWanted } from './rdma.js';
-import { applyDevices, validateDevices } from './devices.js';
+import { validateDevices } from './devices.js';
 import { freeze, isFrozen, thaw } from './freezer.js';
 import { applyUnified, enableUnified, unifiedControllers, validateUnified } from './unified.js';
 
@@ -115,54 +111,25 @@ class V1Manager implements CgroupManager {
     if (!r) return;
     validateMemory(r.memory);
     if (hugetlbWanted(r.hugepageLimits)) validateHugetlb(r.hugepageLimits);
-    const need = (wanted: boolean, controller: string, field: string) => {
-      if (wanted && !this.dirs.has(controller)) {
-        throw new SpecError(field, `cannot set ${controller} limit: the ${controller} cgroup controller is not mounted on this host`);
-      }
-    };
-    need(cpuWanted(r.cpu), 'cpu', 'linux.resources.cpu');
-    need(cpusetWanted(r.cpu), 'cpuset', r.cpu?.cpus ? 'linux.resources.cpu.cpus' : 'linux.resources.cpu.mems');
-    need(memoryWanted(r.memory), 'memory', 'linux.resources.memory');
-    need(pidsWanted(r.pids), 'pids', 'linux.resources.pids');
-    need(blkioWanted(r.blockIO), 'blkio', 'linux.resources.blockIO');
-    need(netClsWanted(r.network), 'net_cls', 'linux.resources.network.classID');
-    need(netPrioWanted(r.network), 'net_prio', 'linux.resources.network.priorities');
-    need(rdmaWanted(r.rdma), 'rdma', 'linux.resources.rdma');
-    if (hugetlbWanted(r.hugepageLimits) && !this.hugetlbOnUnified()) need(true, 'hugetlb', 'linux.resources.hugepageLimits');
+    for (const c of CONTROLLERS) {
+      const field = c.requested?.(r);
+      if (!field || this.dirs.has(c.name) || (c === hugetlb && this.hugetlbOnUnified())) continue;
+      throw new SpecError(field, `cannot set ${c.name} limit: the ${c.name} cgroup controller is not mounted on this host`);
+    }
     validateUnified(r.unified, this.unified);
   }
 
   /** Writes the resources, controller by controller in runc's order. */
   private apply(r: LinuxResources | undefined, devices: boolean): void {
-    const d = (c: string) => this.dirs.get(c);
-    const cpuset = d('cpuset');
-    if (cpuset && r?.cpu) applyCpuset(cpuset, r.cpu);
-    const dev = d('devices');
-    if (dev && devices) applyDevices(dev, r);
-    if (!r) return;
-    const memory = d('memory');
-    if (memory) applyMemory(memory, r.memory);
-    const cpu = d('cpu');
-    if (cpu) applyCpu(cpu, r.cpu);
-    const pids = d('pids');
-    if (pids) applyPids(pids, r.pids);
-    const blkio = d('blkio');
-    if (blkio) applyBlkio(blkio, r.blockIO);
-    if (hugetlbWanted(r.hugepageLimits)) {
-      const hugetlb = d('hugetlb');
-      if (hugetlb) applyHugetlb(hugetlb, r.hugepageLimits);
-      else if (this.unified) {
+    for (const c of CONTROLLERS) {
+      const dir = this.dirs.get(c.name);
+      if (dir) c.apply?.(dir, r, devices);
+      else if (c === hugetlb && this.unified && hugetlbWanted(r?.hugepageLimits)) {
         enableUnified(this.unified, ['hugetlb'], 'linux.resources.hugepageLimits');
-        applyHugetlb(this.unified, r.hugepageLimits, true);
+        applyHugetlb(this.unified, r?.hugepageLimits, true);
       }
     }
-    const netCls = d('net_cls');
-    if (netCls) applyNetCls(netCls, r.network);
-    const netPrio = d('net_prio');
-    if (netPrio) applyNetPrio(netPrio, r.network);
-    const rdma = d('rdma');
-    if (rdma) applyRdma(rdma, r.rdma);
-    if (this.unified) applyUnified(this.unified, r.unified);
+    if (this.unified) applyUnified(this.unified, r?.unified);
   }
 
   private mkdirs(dir: string): void {
@@ -253,23 +220,11 @@ class V1Manager implements CgroupManager {
 
   stats(): CgroupStats {
     const out: CgroupStats = {};
-    const d = (c: string) => {
-      const dir = this.dirs.get(c);
-      return dir && existsSync(dir) ? dir : undefined;
-    };
-    const cpuacct = d('cpuacct');
-    if (cpuacct) cpuacctStats(cpuacct, out);
-    const cpu = d('cpu');
-    if (cpu) cpuStats(cpu, out);
-    const memory = d('memory');
-    if (memory) memoryStats(memory, out);
-    const pids = d('pids');
-    if (pids) pidsStats(pids, out);
-    const blkio = d('blkio');
-    if (blkio) blkioStats(blkio, out);
-    const hugetlb = d('hugetlb');
-    if (hugetlb) hugetlbStats(hugetlb, out);
-    else if (this.unified && existsSync(this.unified) && this.hugetlbOnUnified()) hugetlbStats(this.unified, out, true);
+    for (const c of CONTROLLERS) {
+      const dir = this.dirs.get(c.name);
+      if (dir && existsSync(dir)) c.stats?.(dir, out);
+    }
+    if (this.unified && existsSync(this.unified) && this.hugetlbOnUnified()) hugetlbStats(this.unified, out, true);
     return out;
   }
 
