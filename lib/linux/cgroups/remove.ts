@@ -11,18 +11,21 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { TsrunError } from '../../errors.js';
 import { children, errno, reason } from './files.js';
 
-/** Retries of a busy cgroup, the delay doubling from 1 ms: about 8 s in all. */
-const TRIES = 13;
+/** How long a busy cgroup is waited for, ms. */
+const PATIENCE = 8000;
+/** The retry delay doubles from 1 ms up to this, ms, so a cgroup that empties is removed soon after. */
+const MAX_DELAY = 100;
 
 async function rmdirRetry(dir: string): Promise<void> {
-  for (let tries = 0, delay = 1; ; tries++, delay *= 2) {
+  const deadline = Date.now() + PATIENCE;
+  for (let delay = 1; ; delay = Math.min(delay * 2, MAX_DELAY)) {
     try {
       await rmdir(dir);
       return;
     } catch (e) {
       const code = errno(e);
       if (code === 'ENOENT') return;
-      if ((code === 'EBUSY' || code === 'ENOTEMPTY') && tries < TRIES) {
+      if ((code === 'EBUSY' || code === 'ENOTEMPTY') && Date.now() < deadline) {
         await sleep(delay);
         continue;
       }
