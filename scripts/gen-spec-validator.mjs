@@ -6,6 +6,11 @@
 //   schema.ts --esbuild--> schema object --ajv standalone--> validator source
 //             --esbuild (inline ajv/dist/runtime/*, minify)--> config-validator.generated.js
 //
+// It also writes the seccomp names the schema accepts (actions, operators,
+// architectures, flags) as seccomp-names.generated.js, which
+// lib/linux/seccomp.ts compiles from: one list, and the runtime's start path
+// does not load the schema (TypeBox) to get it.
+//
 // Writes the .js and its .d.ts to lib/spec/ (for tsc and editors) and to
 // dist/spec/ (tsc does not copy .js files). Files are only rewritten when
 // their content changes, so repeated builds leave mtimes alone.
@@ -43,7 +48,8 @@ declare const validate: ConfigValidator;
 export default validate;
 `;
 
-async function loadSchema() {
+/** The module lib/spec/schema.ts, evaluated. */
+async function loadSchemaModule() {
   const { outputFiles } = await build({
     entryPoints: [join(root, 'lib/spec/schema.ts')],
     bundle: true,
@@ -53,7 +59,16 @@ async function loadSchema() {
     logLevel: 'error',
   });
   const url = `data:text/javascript;base64,${Buffer.from(outputFiles[0].contents).toString('base64')}`;
-  return (await import(url)).SpecSchema;
+  return import(url);
+}
+
+const SECCOMP_NAMES = ['SECCOMP_ACTIONS', 'SECCOMP_OPERATORS', 'SECCOMP_ARCHES', 'SECCOMP_FLAGS'];
+
+/** The seccomp name lists of schema.ts as a module and its declarations. */
+function seccompNames(schemaModule) {
+  const js = SECCOMP_NAMES.map((n) => `export const ${n} = ${JSON.stringify(schemaModule[n])};\n`).join('');
+  const dts = SECCOMP_NAMES.map((n) => `export declare const ${n}: readonly ${JSON.stringify(schemaModule[n])};\n`).join('');
+  return { js: header + js, dts: header + dts };
 }
 
 // Moves every nested schema that has an $id into the root's $defs, once, and
@@ -106,9 +121,13 @@ async function writeIfChanged(file, text) {
   if (old !== text) await writeFile(file, text);
 }
 
-const js = await bundle(compile(await loadSchema()));
+const schemaModule = await loadSchemaModule();
+const js = await bundle(compile(schemaModule.SpecSchema));
+const seccomp = seccompNames(schemaModule);
 for (const dir of outDirs) {
   await mkdir(dir, { recursive: true });
   await writeIfChanged(join(dir, `${name}.js`), js);
   await writeIfChanged(join(dir, `${name}.d.ts`), dts);
+  await writeIfChanged(join(dir, 'seccomp-names.generated.js'), seccomp.js);
+  await writeIfChanged(join(dir, 'seccomp-names.generated.d.ts'), seccomp.dts);
 }

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Build an OCI bundle with a tiny busybox-static root filesystem, without any
-// registry or image tooling, and without depending on tsrun's own code (the
-// bundles are also used to run runc/crun for comparison).
+// registry or image tooling (the bundles are also used to run runc/crun for
+// comparison). Of tsrun's own code it uses only the default config.json
+// (dist/spec/default.js, which the tests check against `runc spec`), so the
+// project must be built first.
 //
 //   node scripts/make-bundle.mjs DIR [--rootfs-only] [--hostname NAME] [-- ARGS...]
 //

@@ -56,11 +56,11 @@ export interface Backend {
   /** Lets a created init exec the user's program. */
   start(record: StateRecord, stateDir: string, hooks: HookContext, live?: LiveInit): Promise<void>;
   status(record: StateRecord, stateDir: string): ContainerStatus;
-  signal(record: StateRecord, signal: number, all: boolean): void;
+  signal(record: StateRecord, signal: number, all: boolean): void | Promise<void>;
   /** Watches an init this process did not create (null: it is gone). */
   attach(record: StateRecord): LiveInit | null;
-  pause(record: StateRecord): void;
-  resume(record: StateRecord): void;
+  pause(record: StateRecord): void | Promise<void>;
+  resume(record: StateRecord): void | Promise<void>;
   /** Applies new resource limits to a live container. */
   update(record: StateRecord, resources: LinuxResources): Promise<void>;
   stats(record: StateRecord): ContainerStats;

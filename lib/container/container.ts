@@ -107,7 +107,7 @@ export class Container extends EventEmitter {
   async kill(signal: number | string = 'SIGTERM', options: KillOptions = {}): Promise<void> {
     const sig = parseSignal(signal);
     const backend = await this.ctx.backend();
-    backend.signal(this.record, sig, options.all ?? false);
+    await backend.signal(this.record, sig, options.all ?? false);
   }
 
   /**
@@ -124,14 +124,14 @@ export class Container extends EventEmitter {
     const backend = await this.ctx.backend();
     const status = backend.status(this.record, this.stateDir);
     if (status !== 'running') throw new InvalidStateError(`container not running: ${status}`);
-    backend.pause(this.record);
+    await backend.pause(this.record);
   }
 
   async resume(): Promise<void> {
     const backend = await this.ctx.backend();
     const status = backend.status(this.record, this.stateDir);
     if (status !== 'paused') throw new InvalidStateError(`container not paused: ${status}`);
-    backend.resume(this.record);
+    await backend.resume(this.record);
   }
 
   /**

@@ -238,25 +238,25 @@ export const linuxBackend: Backend = {
     return cgroupOf(record)?.frozen() ? 'paused' : 'running';
   },
 
-  signal(record: StateRecord, signal: number, all: boolean): void {
+  async signal(record: StateRecord, signal: number, all: boolean): Promise<void> {
     const pidfd = openPidfd(record);
     if (pidfd === null && !all) throw new InvalidStateError('container not running');
     try {
       // --all reaches what is left in the container once its init has exited
       // too (containerd's shim sends it to stopped containers), as runc does.
-      if (all) signalAll(record, signal, pidfd !== null);
+      if (all) await signalAll(record, signal, pidfd !== null);
       if (pidfd !== null) native.pidfdSignal(pidfd, signal);
     } finally {
       if (pidfd !== null) native.close(pidfd);
     }
   },
 
-  pause(record: StateRecord): void {
-    requireCgroup(record, 'pause').freeze();
+  pause(record: StateRecord): Promise<void> {
+    return requireCgroup(record, 'pause').freeze();
   },
 
-  resume(record: StateRecord): void {
-    requireCgroup(record, 'resume').thaw();
+  resume(record: StateRecord): Promise<void> {
+    return requireCgroup(record, 'resume').thaw();
   },
 
   async update(record: StateRecord, resources: LinuxResources): Promise<void> {
@@ -307,7 +307,7 @@ export const linuxBackend: Backend = {
     const init = live instanceof LinuxInit ? live : linuxBackend.attach(record);
     const cgroup = cgroupOf(record);
     // Through the cgroup first: it reaches every process, and thaws a paused one.
-    if (cgroup && init) cgroup.kill(9);
+    if (cgroup && init) await cgroup.kill(9);
     if (init instanceof LinuxInit) {
       init.releaseSync();
       init.signal(9);
@@ -345,7 +345,7 @@ function requireCgroup(record: StateRecord, what: string): CgroupManager {
 }
 
 /** Signals every process of the container: through its cgroup, else its pid namespace while its init lives. */
-function signalAll(record: StateRecord, signal: number, initAlive: boolean): void {
+async function signalAll(record: StateRecord, signal: number, initAlive: boolean): Promise<void> {
   const cgroup = cgroupOf(record);
   if (cgroup) return cgroup.kill(signal);
   // Without its init the container's own pid namespace is empty.
@@ -365,7 +365,7 @@ function signalAll(record: StateRecord, signal: number, initAlive: boolean): voi
 /** Kills what is left in the cgroup and waits (briefly) until it is empty. */
 async function emptyCgroup(cgroup: CgroupManager): Promise<void> {
   for (let i = 0; i < 200 && cgroup.pids().length > 0; i++) {
-    if (i % 20 === 0) cgroup.kill(9);
+    if (i % 20 === 0) await cgroup.kill(9);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }

@@ -1,7 +1,8 @@
 // hooks: prestart, createRuntime, poststart and poststop run here, in the
 // runtime's namespaces; createContainer and startContainer are run by the
-// init itself, in the container's (see native/linux/process.cc). Each gets the
-// container's state as JSON on stdin.
+// init itself, in the container's (see RunHooks in
+// native/linux/init/process.cc). Each gets the container's state as JSON on
+// stdin.
 import { accessSync, constants, fstatSync, readSync } from 'node:fs';
 import type { Spec } from '../spec/types.js';
 import { SpecError } from '../spec/errors.js';

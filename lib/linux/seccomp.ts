@@ -9,6 +9,7 @@
 import { K, native } from './native.js';
 import { SpecError } from '../spec/errors.js';
 import type { LinuxSeccomp, Spec } from '../spec/types.js';
+import { SECCOMP_ACTIONS, SECCOMP_ARCHES, SECCOMP_FLAGS, SECCOMP_OPERATORS } from '../spec/seccomp-names.generated.js';
 
 export interface SeccompPlan {
   /** struct sock_filter[], host byte order: what seccomp(SECCOMP_SET_MODE_FILTER) takes. */
@@ -41,68 +42,20 @@ export interface SeccompRule {
   args: { index: number; op: number; value: bigint; valueTwo: bigint }[];
 }
 
-const ACTIONS: Record<string, string> = {
-  SCMP_ACT_KILL: 'SCMP_ACT_KILL',
-  SCMP_ACT_KILL_PROCESS: 'SCMP_ACT_KILL_PROCESS',
-  SCMP_ACT_KILL_THREAD: 'SCMP_ACT_KILL_THREAD',
-  SCMP_ACT_TRAP: 'SCMP_ACT_TRAP',
-  SCMP_ACT_ERRNO: 'SCMP_ACT_ERRNO',
-  SCMP_ACT_TRACE: 'SCMP_ACT_TRACE',
-  SCMP_ACT_ALLOW: 'SCMP_ACT_ALLOW',
-  SCMP_ACT_LOG: 'SCMP_ACT_LOG',
-  SCMP_ACT_NOTIFY: 'SCMP_ACT_NOTIFY',
-};
-
-const OPERATORS = [
-  'SCMP_CMP_NE',
-  'SCMP_CMP_LT',
-  'SCMP_CMP_LE',
-  'SCMP_CMP_EQ',
-  'SCMP_CMP_GE',
-  'SCMP_CMP_GT',
-  'SCMP_CMP_MASKED_EQ',
-];
-
-/** OCI SCMP_ARCH_* -> libseccomp's name of it. */
-const ARCHES: Record<string, string> = {
-  SCMP_ARCH_X86: 'x86',
-  SCMP_ARCH_X86_64: 'x86_64',
-  SCMP_ARCH_X32: 'x32',
-  SCMP_ARCH_ARM: 'arm',
-  SCMP_ARCH_AARCH64: 'aarch64',
-  SCMP_ARCH_MIPS: 'mips',
-  SCMP_ARCH_MIPS64: 'mips64',
-  SCMP_ARCH_MIPS64N32: 'mips64n32',
-  SCMP_ARCH_MIPSEL: 'mipsel',
-  SCMP_ARCH_MIPSEL64: 'mipsel64',
-  SCMP_ARCH_MIPSEL64N32: 'mipsel64n32',
-  SCMP_ARCH_PPC: 'ppc',
-  SCMP_ARCH_PPC64: 'ppc64',
-  SCMP_ARCH_PPC64LE: 'ppc64le',
-  SCMP_ARCH_S390: 's390',
-  SCMP_ARCH_S390X: 's390x',
-  SCMP_ARCH_PARISC: 'parisc',
-  SCMP_ARCH_PARISC64: 'parisc64',
-  SCMP_ARCH_RISCV64: 'riscv64',
-};
-
-const FLAGS = [
-  'SECCOMP_FILTER_FLAG_TSYNC',
-  'SECCOMP_FILTER_FLAG_LOG',
-  'SECCOMP_FILTER_FLAG_SPEC_ALLOW',
-  'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV',
-];
+/** OCI SCMP_ARCH_* -> libseccomp's name of it: the rest of the name, in lower case. */
+function libseccompArch(name: string): string {
+  return name.slice('SCMP_ARCH_'.length).toLowerCase();
+}
 
 const MAX_U64 = (1n << 64n) - 1n;
 
-function has(table: Record<string, string> | string[], key: unknown): key is string {
-  if (typeof key !== 'string') return false;
-  return Array.isArray(table) ? table.includes(key) : Object.prototype.hasOwnProperty.call(table, key);
+function has(names: readonly string[], key: unknown): key is string {
+  return typeof key === 'string' && names.includes(key);
 }
 
 function action(name: unknown, field: string): number {
-  if (!has(ACTIONS, name)) throw new SpecError(field, `unknown seccomp action ${JSON.stringify(name)}`);
-  const value = K[ACTIONS[name]];
+  if (!has(SECCOMP_ACTIONS, name)) throw new SpecError(field, `unknown seccomp action ${JSON.stringify(name)}`);
+  const value = K[name];
   if (value === undefined) throw new SpecError(field, `${name} is not supported by this build`);
   return value;
 }
@@ -141,7 +94,7 @@ function takesErrno(name: string): boolean {
  */
 /** What this build supports, for `features`. */
 export function seccompFeatures(): { actions: string[]; operators: string[]; archs: string[] } {
-  return { actions: Object.keys(ACTIONS).sort(), operators: [...OPERATORS].sort(), archs: Object.keys(ARCHES).sort() };
+  return { actions: [...SECCOMP_ACTIONS].sort(), operators: [...SECCOMP_OPERATORS].sort(), archs: [...SECCOMP_ARCHES].sort() };
 }
 
 export function planSeccomp(spec: Spec, warn: (msg: string) => void): SeccompPlan | null {
@@ -163,10 +116,10 @@ export function planSeccomp(spec: Spec, warn: (msg: string) => void): SeccompPla
 
   const archField: string[] = [];
   (seccomp.architectures ?? []).forEach((arch, i) => {
-    if (!has(ARCHES, arch)) {
+    if (!has(SECCOMP_ARCHES, arch)) {
       throw new SpecError(`${F}.architectures[${i}]`, `unknown seccomp architecture ${JSON.stringify(arch)}`);
     }
-    filter.architectures.push(ARCHES[arch]);
+    filter.architectures.push(libseccompArch(arch));
     archField.push(`${F}.architectures[${i}]`);
   });
 
@@ -182,7 +135,7 @@ export function planSeccomp(spec: Spec, warn: (msg: string) => void): SeccompPla
       if (!Number.isInteger(arg.index) || arg.index < 0 || arg.index > 5) {
         throw new SpecError(`${at}.index`, 'must be 0 to 5 (a syscall has at most six arguments)');
       }
-      if (!has(OPERATORS, arg.op)) throw new SpecError(`${at}.op`, `unknown seccomp operator ${JSON.stringify(arg.op)}`);
+      if (!has(SECCOMP_OPERATORS, arg.op)) throw new SpecError(`${at}.op`, `unknown seccomp operator ${JSON.stringify(arg.op)}`);
       return { index: arg.index, op: K[arg.op], value: u64(arg.value, `${at}.value`), valueTwo: u64(arg.valueTwo, `${at}.valueTwo`) };
     });
     if (!Array.isArray(call.names) || call.names.length === 0) {
@@ -206,7 +159,7 @@ export function planSeccomp(spec: Spec, warn: (msg: string) => void): SeccompPla
   let flags = 0;
   const flagNames = new Set<string>();
   (seccomp.flags ?? []).forEach((flag, i) => {
-    if (!has(FLAGS, flag)) throw new SpecError(`${F}.flags[${i}]`, `unknown seccomp flag ${JSON.stringify(flag)}`);
+    if (!has(SECCOMP_FLAGS, flag)) throw new SpecError(`${F}.flags[${i}]`, `unknown seccomp flag ${JSON.stringify(flag)}`);
     const value = K[flag];
     if (value === undefined) throw new SpecError(`${F}.flags[${i}]`, `${flag} is not supported by this build`);
     flagNames.add(flag);

@@ -2,7 +2,9 @@
 // the backend talk only to this. Which driver a host gets is decided in
 // ./index.ts from what the host mounts and --systemd-cgroup. The systemd
 // driver talks to systemd over D-Bus, so the methods it needs that for may
-// return a promise; the fs drivers stay synchronous (callers await either).
+// return a promise. Whatever waits (for a process to settle, a freeze, a busy
+// cgroup to empty) returns a promise and waits on timers, never by blocking
+// the thread: an engine may run many containers in one event loop.
 import type { LinuxResources } from '../../spec/types.js';
 
 /** runc's `events --stats` data (libcontainer's types.Stats, JSON names). */
@@ -61,17 +63,17 @@ export interface CgroupManager {
   enter(pid: number): void | Promise<void>;
   /** Applies resources to a live container (`update`). */
   update(resources: LinuxResources): void | Promise<void>;
-  freeze(): void;
-  thaw(): void;
-  /** True when the cgroup is frozen (state "paused"). */
+  freeze(): Promise<void>;
+  thaw(): Promise<void>;
+  /** True when the cgroup is frozen or freezing (state "paused"); never waits. */
   frozen(): boolean;
   stats(): CgroupStats;
   /** Host pids of every process in the cgroup. */
   pids(): number[];
   /** Signals every process in the cgroup (SIGKILL through cgroup.kill where the kernel has it). */
-  kill(signal: number): void;
+  kill(signal: number): Promise<void>;
   /** Number of OOM kills so far (memory.events oom_kill on v2, memory.oom_control on v1). */
   oomKills(): number;
   /** Removes the cgroup; its processes must be gone. Missing cgroups are fine. */
-  destroy(): void | Promise<void>;
+  destroy(): Promise<void>;
 }

@@ -100,12 +100,12 @@ class SystemdManager implements CgroupManager {
     await this.fs.update(resources);
   }
 
-  freeze(): void {
-    this.fs.freeze();
+  freeze(): Promise<void> {
+    return this.fs.freeze();
   }
 
-  thaw(): void {
-    this.fs.thaw();
+  thaw(): Promise<void> {
+    return this.fs.thaw();
   }
 
   frozen(): boolean {
@@ -120,8 +120,8 @@ class SystemdManager implements CgroupManager {
     return this.fs.pids();
   }
 
-  kill(signal: number): void {
-    this.fs.kill(signal);
+  kill(signal: number): Promise<void> {
+    return this.fs.kill(signal);
   }
 
   oomKills(): number {

@@ -6,7 +6,7 @@
 // written by it alone.
 import type { LinuxCPU, LinuxResources } from '../../../spec/types.js';
 import { SpecError } from '../../../spec/errors.js';
-import { set } from '../v2/controller.js';
+import { set } from '../files.js';
 import { sharesToWeight } from '../v2/cpu.js';
 import { swapToV2 } from '../v2/memory.js';
 import type { Property } from './bus.js';

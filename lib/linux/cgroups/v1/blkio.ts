@@ -1,13 +1,13 @@
 // The v1 blkio controller, as runc 1.1's fs/blkio.go: weights go to
 // blkio.weight[_device] where CFQ provides them, else to BFQ's
 // blkio.bfq.weight[_device]; leaf weights (CFQ only) to blkio.leaf_weight*;
-// throttling to blkio.throttle.{read,write}_{bps,iops}_device as
-// "major:minor value", one write per device. 0 weights are unset.
+// throttling to blkio.throttle.{read,writeField}_{bps,iops}_device as
+// "major:minor value", one writeField per device. 0 weights are unset.
 // Stats: the first group of files that exists (BFQ debug, BFQ, CFQ, throttle
 // recursive, throttle) in runc's BlkioStatEntry form.
 import type { LinuxBlockIO, LinuxThrottleDevice } from '../../../spec/types.js';
 import type { CgroupStats } from '../manager.js';
-import { exists, isSet, readIfExists, write } from './util.js';
+import { exists, isSet, readOptional, writeField } from '../files.js';
 
 const F = 'linux.resources.blockIO';
 
@@ -23,19 +23,19 @@ export function applyBlkio(dir: string, b: LinuxBlockIO | undefined): void {
   const cfq = exists(dir, 'blkio.weight');
   const weightFile = cfq ? 'blkio.weight' : 'blkio.bfq.weight';
   const weightDeviceFile = cfq ? 'blkio.weight_device' : 'blkio.bfq.weight_device';
-  if (isSet(b.weight)) write(dir, weightFile, b.weight, `${F}.weight`);
-  if (isSet(b.leafWeight)) write(dir, 'blkio.leaf_weight', b.leafWeight, `${F}.leafWeight`);
+  if (isSet(b.weight)) writeField(dir, weightFile, b.weight, `${F}.weight`);
+  if (isSet(b.leafWeight)) writeField(dir, 'blkio.leaf_weight', b.leafWeight, `${F}.leafWeight`);
   (b.weightDevice ?? []).forEach((wd, i) => {
     const field = `${F}.weightDevice[${i}]`;
     if (isSet(wd.weight)) {
-      write(dir, weightDeviceFile, `${wd.major}:${wd.minor} ${wd.weight}`, `${field}.weight`, (e) =>
+      writeField(dir, weightDeviceFile, `${wd.major}:${wd.minor} ${wd.weight}`, `${field}.weight`, (e) =>
         !cfq && (e as NodeJS.ErrnoException).code === 'ENOTSUP' ? `the I/O scheduler of ${wd.major}:${wd.minor} is not BFQ` : undefined);
     }
-    if (isSet(wd.leafWeight)) write(dir, 'blkio.leaf_weight_device', `${wd.major}:${wd.minor} ${wd.leafWeight}`, `${field}.leafWeight`);
+    if (isSet(wd.leafWeight)) writeField(dir, 'blkio.leaf_weight_device', `${wd.major}:${wd.minor} ${wd.leafWeight}`, `${field}.leafWeight`);
   });
   const throttle = (list: LinuxThrottleDevice[] | undefined, file: string, key: string) => {
     (list ?? []).forEach((td, i) => {
-      write(dir, `blkio.throttle.${file}`, `${td.major}:${td.minor} ${td.rate}`, `${F}.${key}[${i}]`, () =>
+      writeField(dir, `blkio.throttle.${file}`, `${td.major}:${td.minor} ${td.rate}`, `${F}.${key}[${i}]`, () =>
         `is ${td.major}:${td.minor} a block device of this host?`);
     });
   };
@@ -52,7 +52,7 @@ export interface BlkioEntry { major: number; minor: number; op: string; value: n
  * undefined when the file is missing or empty (runc then tries the next group).
  */
 function blkioEntries(dir: string, file: string): BlkioEntry[] | undefined {
-  const text = readIfExists(dir, file);
+  const text = readOptional(dir, file);
   if (text === undefined) return undefined;
   const out: BlkioEntry[] = [];
   for (const line of text.split('\n')) {

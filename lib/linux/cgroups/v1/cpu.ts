@@ -4,7 +4,7 @@
 import type { LinuxCPU } from '../../../spec/types.js';
 import type { CgroupStats } from '../manager.js';
 import { SpecError } from '../../../spec/errors.js';
-import { errnoOf, exists, isSet, parseKeyValues, readIfExists, readUint, write, writeRaw, reason } from './util.js';
+import { errno, exists, isSet, flatKeyed, readOptional, readUint, writeField, writeRaw, reason } from '../files.js';
 
 const F = 'linux.resources.cpu';
 
@@ -22,9 +22,9 @@ export function cpuWanted(cpu: LinuxCPU | undefined): boolean {
  */
 export function applyCpuRt(dir: string, cpu: LinuxCPU | undefined): void {
   if (!cpu) return;
-  if (isSet(cpu.realtimePeriod)) write(dir, 'cpu.rt_period_us', cpu.realtimePeriod, `${F}.realtimePeriod`);
+  if (isSet(cpu.realtimePeriod)) writeField(dir, 'cpu.rt_period_us', cpu.realtimePeriod, `${F}.realtimePeriod`);
   if (isSet(cpu.realtimeRuntime)) {
-    write(dir, 'cpu.rt_runtime_us', cpu.realtimeRuntime, `${F}.realtimeRuntime`, () =>
+    writeField(dir, 'cpu.rt_runtime_us', cpu.realtimeRuntime, `${F}.realtimeRuntime`, () =>
       'the parent cgroup must have at least this much realtime runtime left (cpu.rt_runtime_us)');
   }
 }
@@ -32,7 +32,7 @@ export function applyCpuRt(dir: string, cpu: LinuxCPU | undefined): void {
 export function applyCpu(dir: string, cpu: LinuxCPU | undefined): void {
   if (!cpu) return;
   if (isSet(cpu.shares)) {
-    write(dir, 'cpu.shares', cpu.shares, `${F}.shares`);
+    writeField(dir, 'cpu.shares', cpu.shares, `${F}.shares`);
     // The kernel clamps shares to [2, 262144]: read back and say so, as runc does.
     const got = readUint(dir, 'cpu.shares');
     if (cpu.shares > got) throw new SpecError(`${F}.shares`, `the maximum allowed cpu-shares is ${got}`);
@@ -46,39 +46,39 @@ export function applyCpu(dir: string, cpu: LinuxCPU | undefined): void {
     try {
       writeRaw(dir, 'cpu.cfs_period_us', String(cpu.period));
     } catch (e) {
-      if (errnoOf(e) !== 'EINVAL' || !isSet(cpu.quota)) {
-        throw new SpecError(`${F}.period`, `cannot write "${cpu.period}" to ${dir}/cpu.cfs_period_us: ${reason(e)}`);
+      if (errno(e) !== 'EINVAL' || !isSet(cpu.quota)) {
+        throw new SpecError(`${F}.period`, `cannot writeField "${cpu.period}" to ${dir}/cpu.cfs_period_us: ${reason(e)}`);
       }
       pendingPeriod = cpu.period;
     }
   }
   if (isSet(cpu.quota)) {
-    write(dir, 'cpu.cfs_quota_us', cpu.quota, `${F}.quota`, () =>
+    writeField(dir, 'cpu.cfs_quota_us', cpu.quota, `${F}.quota`, () =>
       'quota must be -1 or at least 1000 microseconds, and within the parent cgroup\'s quota');
-    if (pendingPeriod !== undefined) write(dir, 'cpu.cfs_period_us', pendingPeriod, `${F}.period`);
+    if (pendingPeriod !== undefined) writeField(dir, 'cpu.cfs_period_us', pendingPeriod, `${F}.period`);
   }
   if (cpu.burst !== undefined) {
     // runc 1.2 writes cpu.cfs_burst_us (kernel 5.14+); 0 needs no file.
-    if (exists(dir, 'cpu.cfs_burst_us')) write(dir, 'cpu.cfs_burst_us', cpu.burst, `${F}.burst`);
+    if (exists(dir, 'cpu.cfs_burst_us')) writeField(dir, 'cpu.cfs_burst_us', cpu.burst, `${F}.burst`);
     else if (cpu.burst !== 0) throw new SpecError(`${F}.burst`, 'the kernel has no cpu.cfs_burst_us (needs Linux 5.14)');
   }
   applyCpuRt(dir, cpu);
   if (cpu.idle !== undefined && cpu.idle !== null) {
     // cpu.idle exists with SCHED_IDLE group support (Linux 5.15+).
-    if (exists(dir, 'cpu.idle')) write(dir, 'cpu.idle', cpu.idle, `${F}.idle`);
+    if (exists(dir, 'cpu.idle')) writeField(dir, 'cpu.idle', cpu.idle, `${F}.idle`);
     else if (cpu.idle !== 0) throw new SpecError(`${F}.idle`, 'the kernel has no cpu.idle (needs Linux 5.15)');
   }
 }
 
 /** Throttling from cpu.stat (nr_periods, nr_throttled, throttled_time in ns). */
 export function cpuStats(dir: string, out: CgroupStats): void {
-  const text = readIfExists(dir, 'cpu.stat');
+  const text = readOptional(dir, 'cpu.stat');
   if (text === undefined) return;
-  const kv = parseKeyValues(text);
+  const kv = flatKeyed(text);
   const cpu = (out.cpu ??= { usage: { total: 0, kernel: 0, user: 0 } });
   cpu.throttling = {
-    periods: kv.nr_periods ?? 0,
-    throttled_periods: kv.nr_throttled ?? 0,
-    throttled_time: kv.throttled_time ?? 0,
+    periods: kv.get('nr_periods') ?? 0,
+    throttled_periods: kv.get('nr_throttled') ?? 0,
+    throttled_time: kv.get('throttled_time') ?? 0,
   };
 }

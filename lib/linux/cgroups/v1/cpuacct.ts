@@ -3,24 +3,24 @@
 // cpuacct.usage_all for the per-CPU user/system split, cpuacct.stat (in clock
 // ticks) for the totals.
 import type { CgroupStats } from '../manager.js';
-import { readIfExists, parseUint } from './util.js';
+import { readOptional, parseUint } from '../files.js';
 
 /** USER_HZ: what cpuacct.stat counts in. 100 on every Linux architecture runc knows. */
 const CLOCK_TICKS = 100;
 const NS_PER_SEC = 1_000_000_000;
 
 export function cpuacctStats(dir: string, out: CgroupStats): void {
-  const total = readIfExists(dir, 'cpuacct.usage');
+  const total = readOptional(dir, 'cpuacct.usage');
   if (total === undefined) return;
   const cpu = (out.cpu ??= { usage: { total: 0, kernel: 0, user: 0 } });
   const usage = cpu.usage;
   usage.total = parseUint(total);
 
-  const percpu = readIfExists(dir, 'cpuacct.usage_percpu');
+  const percpu = readOptional(dir, 'cpuacct.usage_percpu');
   if (percpu !== undefined) usage.percpu = percpu.trim().split(/\s+/).filter(Boolean).map(parseUint);
 
   // "cpu user system\n0 123 456\n1 ...": per-CPU ns in each mode.
-  const all = readIfExists(dir, 'cpuacct.usage_all');
+  const all = readOptional(dir, 'cpuacct.usage_all');
   if (all !== undefined) {
     const kernel: number[] = [];
     const user: number[] = [];
@@ -34,7 +34,7 @@ export function cpuacctStats(dir: string, out: CgroupStats): void {
     usage.percpu_user = user;
   }
 
-  const stat = readIfExists(dir, 'cpuacct.stat');
+  const stat = readOptional(dir, 'cpuacct.stat');
   if (stat !== undefined) {
     const f = stat.trim().split(/\s+/);
     // "user N\nsystem N" in ticks, reported in ns.

@@ -5,7 +5,7 @@
 // when its own are empty.
 import { dirname } from 'node:path';
 import type { LinuxCPU } from '../../../spec/types.js';
-import { exists, read, readIfExists, write } from './util.js';
+import { exists, read, readOptional, writeField } from '../files.js';
 
 const F = 'linux.resources.cpu';
 
@@ -19,7 +19,7 @@ export function cpusetInherit(dir: string): void {
     for (const file of ['cpuset.cpus', 'cpuset.mems']) {
       if (read(d, file).trim() !== '') continue;
       const value = read(parent, file).trim();
-      if (value !== '') write(d, file, value, 'linux.cgroupsPath', () => `copying ${file} from ${parent}`);
+      if (value !== '') writeField(d, file, value, 'linux.cgroupsPath', () => `copying ${file} from ${parent}`);
     }
   }
 }
@@ -31,12 +31,12 @@ export function cpusetWanted(cpu: LinuxCPU | undefined): boolean {
 /** What the parent offers, for the error message. */
 function available(dir: string, what: 'cpus' | 'mems'): string | undefined {
   const parent = dirname(dir);
-  const v = readIfExists(parent, `cpuset.effective_${what}`) ?? readIfExists(parent, `cpuset.${what}`);
+  const v = readOptional(parent, `cpuset.effective_${what}`) ?? readOptional(parent, `cpuset.${what}`);
   return v === undefined ? undefined : `the parent cgroup has ${what} "${v.trim()}"`;
 }
 
 export function applyCpuset(dir: string, cpu: LinuxCPU | undefined): void {
   if (!cpu) return;
-  if (cpu.cpus) write(dir, 'cpuset.cpus', cpu.cpus, `${F}.cpus`, () => available(dir, 'cpus'));
-  if (cpu.mems) write(dir, 'cpuset.mems', cpu.mems, `${F}.mems`, () => available(dir, 'mems'));
+  if (cpu.cpus) writeField(dir, 'cpuset.cpus', cpu.cpus, `${F}.cpus`, () => available(dir, 'cpus'));
+  if (cpu.mems) writeField(dir, 'cpuset.mems', cpu.mems, `${F}.mems`, () => available(dir, 'mems'));
 }

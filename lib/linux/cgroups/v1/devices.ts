@@ -12,7 +12,7 @@
 import type { LinuxResources } from '../../../spec/types.js';
 import { SpecError } from '../../../spec/errors.js';
 import { accessLetters as normAccess, deviceRules, type DeviceRule } from '../devices.js';
-import { read, write } from './util.js';
+import { read, writeField } from '../files.js';
 
 const F = 'linux.resources.devices';
 
@@ -92,13 +92,13 @@ export function applyDevices(dir: string, resources: LinuxResources | undefined)
   const target = emulate(rules);
   if (sameState(currentState(dir), target)) return;
 
-  write(dir, 'devices.deny', 'a', F);
+  writeField(dir, 'devices.deny', 'a', F);
   deviceRules(resources).forEach((r, i) => {
     if (r.type !== 'a' && r.access === '') return; // grants or denies nothing
     const line = r.type === 'a' ? 'a *:* rwm' : `${ruleKey(r)} ${normAccess(r.access)}`;
     const field = i < userCount ? `${F}[${i}]` : F;
     const file = r.allow ? 'devices.allow' : 'devices.deny';
-    write(dir, file, line, field, (e) =>
+    writeField(dir, file, line, field, (e) =>
       (i >= userCount ? `runc's default rule ${line}` : undefined) ??
       ((e as NodeJS.ErrnoException).code === 'EPERM' ? 'the parent cgroup does not allow it' : undefined));
   });

@@ -1,21 +1,22 @@
 // The v1 freezer controller, as runc's fs/freezer.go: writing FROZEN may
 // leave the cgroup in FREEZING while tasks keep appearing (fork, exec
-// joining), so the write is repeated until the state reads FROZEN, with an
+// joining), so the writeField is repeated until the state reads FROZEN, with an
 // occasional thaw and short sleep; on failure the cgroup is thawed again so
 // it is never left half frozen.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { TsrunError } from '../../../errors.js';
-import { errnoOf, read, readIfExists, sleepSync, writeRaw } from './util.js';
+import { read, readOptional, writeRaw } from '../files.js';
 
-export function freeze(dir: string): void {
+export async function freeze(dir: string): Promise<void> {
   try {
     for (let i = 0; i < 1000; i++) {
       if (i % 50 === 49) {
         // New tasks keep coming: thaw, let them settle, try again.
         writeRaw(dir, 'freezer.state', 'THAWED');
-        sleepSync(10);
+        await sleep(10);
       }
       writeRaw(dir, 'freezer.state', 'FROZEN');
-      if (i % 25 === 24) sleepSync(1);
+      if (i % 25 === 24) await sleep(1);
       const state = read(dir, 'freezer.state').trim();
       if (state === 'FROZEN') return;
       if (state !== 'FREEZING') throw new TsrunError(`unexpected freezer state "${state}" while freezing ${dir}`);
@@ -28,13 +29,13 @@ export function freeze(dir: string): void {
   }
 }
 
-export function thaw(dir: string): void {
+export async function thaw(dir: string): Promise<void> {
   try {
     for (let i = 0; i < 1000; i++) {
       writeRaw(dir, 'freezer.state', 'THAWED');
       const state = read(dir, 'freezer.state').trim();
       if (state === 'THAWED') return;
-      sleepSync(1);
+      await sleep(1);
     }
   } catch (e) {
     throw new TsrunError(`cannot thaw ${dir}: ${(e as Error).message}`);
@@ -43,25 +44,15 @@ export function thaw(dir: string): void {
 }
 
 /**
- * True when the cgroup itself is frozen. FROZEN because of a frozen ancestor
- * (freezer.self_freezing 0) does not count, as in runc's GetState.
+ * True when the cgroup itself is frozen, or on its way there (FREEZING: a
+ * pause in progress, which freeze() finishes or undoes). Frozen because of a
+ * frozen ancestor (freezer.self_freezing 0) does not count, as in runc's
+ * GetState. It reads without waiting for FREEZING to settle, as runc does,
+ * so that a status query never sleeps.
  */
 export function isFrozen(dir: string): boolean {
-  for (let i = 0; i < 1000; i++) {
-    let state: string;
-    try {
-      state = read(dir, 'freezer.state').trim();
-    } catch (e) {
-      if (errnoOf(e) === 'ENOENT' || errnoOf(e) === 'ENODEV') return false;
-      throw e;
-    }
-    if (state === 'THAWED') return false;
-    if (state === 'FROZEN') {
-      const self = readIfExists(dir, 'freezer.self_freezing');
-      return self === undefined ? true : self.trim() === '1';
-    }
-    // FREEZING: wait for a stable answer.
-    sleepSync(1);
-  }
-  return false;
+  const state = readOptional(dir, 'freezer.state');
+  if (state === undefined || state === 'THAWED') return false;
+  const self = readOptional(dir, 'freezer.self_freezing');
+  return self === undefined ? state === 'FROZEN' : self === '1';
 }

@@ -8,7 +8,7 @@ import { readdirSync } from 'node:fs';
 import type { LinuxHugepageLimit } from '../../../spec/types.js';
 import type { CgroupStats } from '../manager.js';
 import { SpecError } from '../../../spec/errors.js';
-import { exists, parseKeyValues, readIfExists, readUintIfExists, write } from './util.js';
+import { exists, flatKeyed, readOptional, readUintIfExists, writeField } from '../files.js';
 
 const F = 'linux.resources.hugepageLimits';
 
@@ -53,8 +53,8 @@ export function applyHugetlb(dir: string, limits: LinuxHugepageLimit[] | undefin
   const [limitSuffix, rsvdSuffix] = v2 ? ['max', 'rsvd.max'] : ['limit_in_bytes', 'rsvd.limit_in_bytes'];
   (limits ?? []).forEach((l, i) => {
     const prefix = `hugetlb.${l.pageSize}`;
-    write(dir, `${prefix}.${limitSuffix}`, l.limit, `${F}[${i}].limit`);
-    if (exists(dir, `${prefix}.${rsvdSuffix}`)) write(dir, `${prefix}.${rsvdSuffix}`, l.limit, `${F}[${i}].limit`);
+    writeField(dir, `${prefix}.${limitSuffix}`, l.limit, `${F}[${i}].limit`);
+    if (exists(dir, `${prefix}.${rsvdSuffix}`)) writeField(dir, `${prefix}.${rsvdSuffix}`, l.limit, `${F}[${i}].limit`);
   });
 }
 
@@ -66,8 +66,8 @@ export function hugetlbStats(dir: string, out: CgroupStats, v2 = false): void {
       // v2 has no peak: usage from .current, failures from .events' "max".
       const usage = readUintIfExists(dir, `${prefix}.current`);
       if (usage === undefined) continue;
-      const events = readIfExists(dir, `${prefix}.events`);
-      stats[size] = { usage, failcnt: events ? parseKeyValues(events).max ?? 0 : 0 };
+      const events = readOptional(dir, `${prefix}.events`);
+      stats[size] = { usage, failcnt: events ? flatKeyed(events).get('max') ?? 0 : 0 };
     } else {
       const usage = readUintIfExists(dir, `${prefix}.usage_in_bytes`);
       if (usage === undefined) continue;

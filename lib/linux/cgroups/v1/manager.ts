@@ -10,7 +10,7 @@
 // Paths keys are hierarchies as mounted ("cpu,cpuacct" when co-mounted,
 // "name=systemd", "" for a hybrid host's cgroup2), so a manager rebuilt from
 // the state alone knows which controller lives where.
-import { mkdirSync, readdirSync, rmdirSync, existsSync } from 'node:fs';
+import { mkdirSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { LinuxResources, Spec } from '../../../spec/types.js';
 import { SpecError } from '../../../spec/errors.js';
@@ -18,17 +18,14 @@ import { TsrunError } from '../../../errors.js';
 import type { CgroupManager, CgroupStats, SelfPlacement } from '../manager.js';
 import { cgroupHost } from '../host.js';
 import { containerCgroupPath } from '../path.js';
-import { errnoOf, readIfExists, reason, sleepSync, writeRaw } from './util.js';
-import { applyCpu, applyCpuRt, cpuStats, cpuWanted } from './cpu.js';
-import { cpuacctStats } from './cpuacct.js';
-import { applyCpuset, cpusetInherit, cpusetWanted } from './cpuset.js';
-import { applyMemory, memoryOomKills, memoryStats, memoryWanted, validateMemory } from './memory.js';
-import { applyPids, pidsStats, pidsWanted } from './pids.js';
-import { applyBlkio, blkioStats, blkioWanted } from './blkio.js';
+import { errno, reason, treePids, writeRaw } from '../files.js';
+import { removeCgroup, removeUnused } from '../remove.js';
+import { CONTROLLERS, hugetlb } from './controllers.js';
+import { applyCpuRt } from './cpu.js';
+import { cpusetInherit } from './cpuset.js';
+import { memoryOomKills, validateMemory } from './memory.js';
 import { applyHugetlb, hugetlbStats, hugetlbWanted, validateHugetlb } from './hugetlb.js';
-import { applyNetCls, applyNetPrio, netClsWanted, netPrioWanted } from './net.js';
-import { applyRdma, rdmaWanted } from './rdma.js';
-import { applyDevices, validateDevices } from './devices.js';
+import { validateDevices } from './devices.js';
 import { freeze, isFrozen, thaw } from './freezer.js';
 import { applyUnified, enableUnified, unifiedControllers, validateUnified } from './unified.js';
 
@@ -114,54 +111,25 @@ class V1Manager implements CgroupManager {
     if (!r) return;
     validateMemory(r.memory);
     if (hugetlbWanted(r.hugepageLimits)) validateHugetlb(r.hugepageLimits);
-    const need = (wanted: boolean, controller: string, field: string) => {
-      if (wanted && !this.dirs.has(controller)) {
-        throw new SpecError(field, `cannot set ${controller} limit: the ${controller} cgroup controller is not mounted on this host`);
-      }
-    };
-    need(cpuWanted(r.cpu), 'cpu', 'linux.resources.cpu');
-    need(cpusetWanted(r.cpu), 'cpuset', r.cpu?.cpus ? 'linux.resources.cpu.cpus' : 'linux.resources.cpu.mems');
-    need(memoryWanted(r.memory), 'memory', 'linux.resources.memory');
-    need(pidsWanted(r.pids), 'pids', 'linux.resources.pids');
-    need(blkioWanted(r.blockIO), 'blkio', 'linux.resources.blockIO');
-    need(netClsWanted(r.network), 'net_cls', 'linux.resources.network.classID');
-    need(netPrioWanted(r.network), 'net_prio', 'linux.resources.network.priorities');
-    need(rdmaWanted(r.rdma), 'rdma', 'linux.resources.rdma');
-    if (hugetlbWanted(r.hugepageLimits) && !this.hugetlbOnUnified()) need(true, 'hugetlb', 'linux.resources.hugepageLimits');
+    for (const c of CONTROLLERS) {
+      const field = c.requested?.(r);
+      if (!field || this.dirs.has(c.name) || (c === hugetlb && this.hugetlbOnUnified())) continue;
+      throw new SpecError(field, `cannot set ${c.name} limit: the ${c.name} cgroup controller is not mounted on this host`);
+    }
     validateUnified(r.unified, this.unified);
   }
 
   /** Writes the resources, controller by controller in runc's order. */
   private apply(r: LinuxResources | undefined, devices: boolean): void {
-    const d = (c: string) => this.dirs.get(c);
-    const cpuset = d('cpuset');
-    if (cpuset && r?.cpu) applyCpuset(cpuset, r.cpu);
-    const dev = d('devices');
-    if (dev && devices) applyDevices(dev, r);
-    if (!r) return;
-    const memory = d('memory');
-    if (memory) applyMemory(memory, r.memory);
-    const cpu = d('cpu');
-    if (cpu) applyCpu(cpu, r.cpu);
-    const pids = d('pids');
-    if (pids) applyPids(pids, r.pids);
-    const blkio = d('blkio');
-    if (blkio) applyBlkio(blkio, r.blockIO);
-    if (hugetlbWanted(r.hugepageLimits)) {
-      const hugetlb = d('hugetlb');
-      if (hugetlb) applyHugetlb(hugetlb, r.hugepageLimits);
-      else if (this.unified) {
+    for (const c of CONTROLLERS) {
+      const dir = this.dirs.get(c.name);
+      if (dir) c.apply?.(dir, r, devices);
+      else if (c === hugetlb && this.unified && hugetlbWanted(r?.hugepageLimits)) {
         enableUnified(this.unified, ['hugetlb'], 'linux.resources.hugepageLimits');
-        applyHugetlb(this.unified, r.hugepageLimits, true);
+        applyHugetlb(this.unified, r?.hugepageLimits, true);
       }
     }
-    const netCls = d('net_cls');
-    if (netCls) applyNetCls(netCls, r.network);
-    const netPrio = d('net_prio');
-    if (netPrio) applyNetPrio(netPrio, r.network);
-    const rdma = d('rdma');
-    if (rdma) applyRdma(rdma, r.rdma);
-    if (this.unified) applyUnified(this.unified, r.unified);
+    if (this.unified) applyUnified(this.unified, r?.unified);
   }
 
   private mkdirs(dir: string): void {
@@ -171,7 +139,7 @@ class V1Manager implements CgroupManager {
       try {
         mkdirSync(d, 0o755);
       } catch (e) {
-        if (errnoOf(e) === 'EEXIST') continue; // made by someone else meanwhile: theirs
+        if (errno(e) === 'EEXIST') continue; // made by someone else meanwhile: theirs
         throw new SpecError('linux.cgroupsPath', `cannot create cgroup ${d}: ${reason(e)}`);
       }
       this.created.push(d);
@@ -180,9 +148,7 @@ class V1Manager implements CgroupManager {
 
   /** Removes what create() made, deepest first; errors are left to the caller's error. */
   private removeCreated(): void {
-    for (const d of [...this.created].reverse()) {
-      try { rmdirSync(d); } catch { /* not ours to fight over */ }
-    }
+    removeUnused(this.created);
     this.created = [];
   }
 
@@ -239,12 +205,12 @@ class V1Manager implements CgroupManager {
     return dir;
   }
 
-  freeze(): void {
-    freeze(this.freezerDir());
+  freeze(): Promise<void> {
+    return freeze(this.freezerDir());
   }
 
-  thaw(): void {
-    thaw(this.freezerDir());
+  thaw(): Promise<void> {
+    return thaw(this.freezerDir());
   }
 
   frozen(): boolean {
@@ -254,23 +220,11 @@ class V1Manager implements CgroupManager {
 
   stats(): CgroupStats {
     const out: CgroupStats = {};
-    const d = (c: string) => {
-      const dir = this.dirs.get(c);
-      return dir && existsSync(dir) ? dir : undefined;
-    };
-    const cpuacct = d('cpuacct');
-    if (cpuacct) cpuacctStats(cpuacct, out);
-    const cpu = d('cpu');
-    if (cpu) cpuStats(cpu, out);
-    const memory = d('memory');
-    if (memory) memoryStats(memory, out);
-    const pids = d('pids');
-    if (pids) pidsStats(pids, out);
-    const blkio = d('blkio');
-    if (blkio) blkioStats(blkio, out);
-    const hugetlb = d('hugetlb');
-    if (hugetlb) hugetlbStats(hugetlb, out);
-    else if (this.unified && existsSync(this.unified) && this.hugetlbOnUnified()) hugetlbStats(this.unified, out, true);
+    for (const c of CONTROLLERS) {
+      const dir = this.dirs.get(c.name);
+      if (dir && existsSync(dir)) c.stats?.(dir, out);
+    }
+    if (this.unified && existsSync(this.unified) && this.hugetlbOnUnified()) hugetlbStats(this.unified, out, true);
     return out;
   }
 
@@ -278,20 +232,10 @@ class V1Manager implements CgroupManager {
     // Any hierarchy holds every process (all are entered everywhere); runc
     // reads the devices one. Sub-cgroups the container made count too.
     const dir = ['pids', 'memory', 'devices', 'freezer', 'cpu'].map((c) => this.dirs.get(c)).find((x) => x) ?? this.all[0];
-    const found = new Set<number>();
-    const walk = (d: string) => {
-      const procs = readIfExists(d, 'cgroup.procs');
-      if (procs === undefined) return;
-      for (const line of procs.split('\n')) if (line.trim()) found.add(Number(line));
-      let entries;
-      try { entries = readdirSync(d, { withFileTypes: true }); } catch { return; }
-      for (const e of entries) if (e.isDirectory()) walk(`${d}/${e.name}`);
-    };
-    if (dir) walk(dir);
-    return [...found];
+    return dir ? [...new Set(treePids(dir))] : [];
   }
 
-  kill(signal: number): void {
+  async kill(signal: number): Promise<void> {
     // For SIGKILL, freeze first so nothing forks between reading the pids
     // and signalling them, then thaw so the frozen tasks can die (runc's
     // signalAllProcesses).
@@ -303,7 +247,7 @@ class V1Manager implements CgroupManager {
     if (pids.length === 0) return;
     if (signal === SIGKILL && fr !== undefined && existsSync(fr)) {
       try {
-        freeze(fr);
+        await freeze(fr);
         frozeIt = true;
         pids = this.pids(); // as they are now that none can fork
       } catch { /* kill anyway, as runc does with a warning (freeze() thawed it back) */ }
@@ -313,11 +257,11 @@ class V1Manager implements CgroupManager {
         try {
           process.kill(pid, signal);
         } catch (e) {
-          if (errnoOf(e) !== 'ESRCH') throw new TsrunError(`cannot signal process ${pid}: ${reason(e)}`);
+          if (errno(e) !== 'ESRCH') throw new TsrunError(`cannot signal process ${pid}: ${reason(e)}`);
         }
       }
     } finally {
-      if (frozeIt && fr) thaw(fr);
+      if (frozeIt && fr) await thaw(fr);
     }
   }
 
@@ -327,55 +271,20 @@ class V1Manager implements CgroupManager {
     return memoryOomKills(memory);
   }
 
-  destroy(): void {
+  async destroy(): Promise<void> {
     const failed: string[] = [];
     for (const dir of this.all) {
-      const err = removeCgroup(dir);
-      if (err) failed.push(`${dir}: ${err}`);
+      try {
+        await removeCgroup(dir);
+      } catch (e) {
+        failed.push((e as Error).message);
+      }
     }
     // Parents create() made for this container (a nested cgroupsPath); a
     // shared parent still in use stays.
     const leaves = new Set(this.all);
-    for (const d of [...this.created].reverse()) {
-      if (leaves.has(d)) continue;
-      try { rmdirSync(d); } catch { /* in use by someone else, or gone */ }
-    }
+    removeUnused(this.created.filter((d) => !leaves.has(d)));
     this.created = [];
     if (failed.length) throw new TsrunError(`cannot remove cgroups: ${failed.join('; ')}`);
   }
-}
-
-/**
- * rmdir a cgroup and the sub-cgroups the container made in it, deepest
- * first, retrying briefly while exiting processes still hold it (EBUSY), as
- * runc's RemovePaths does. Returns the last error, or undefined when gone.
- */
-function removeCgroup(dir: string): string | undefined {
-  const removeTree = (d: string): void => {
-    let entries;
-    try {
-      entries = readdirSync(d, { withFileTypes: true });
-    } catch (e) {
-      if (errnoOf(e) === 'ENOENT') return;
-      throw e;
-    }
-    for (const e of entries) if (e.isDirectory()) removeTree(`${d}/${e.name}`);
-    try {
-      rmdirSync(d);
-    } catch (e) {
-      if (errnoOf(e) !== 'ENOENT') throw e;
-    }
-  };
-  let last: unknown;
-  for (let delay = 10, i = 0; i < 8; i++, delay *= 2) {
-    try {
-      removeTree(dir);
-      return undefined;
-    } catch (e) {
-      last = e;
-      if (errnoOf(e) !== 'EBUSY' && errnoOf(e) !== 'ENOTEMPTY') break;
-      sleepSync(delay);
-    }
-  }
-  return reason(last);
 }

@@ -13,7 +13,7 @@
 import type { LinuxMemory } from '../../../spec/types.js';
 import type { CgroupStats } from '../manager.js';
 import { SpecError } from '../../../spec/errors.js';
-import { errnoOf, exists, isSet, parseKeyValues, read, readIfExists, readUint, readUintIfExists, reason, write, writeRaw } from './util.js';
+import { errno, exists, isSet, flatKeyed, read, readOptional, readUint, readUintIfExists, reason, writeField, writeRaw } from '../files.js';
 
 const F = 'linux.resources.memory';
 const LIMIT = 'memory.limit_in_bytes';
@@ -52,15 +52,15 @@ function setLimit(dir: string, value: number): void {
   try {
     writeRaw(dir, LIMIT, String(value));
   } catch (e) {
-    if (errnoOf(e) === 'EBUSY') {
+    if (errno(e) === 'EBUSY') {
       // The kernel could not reclaim down to the new limit.
       const usage = readUint(dir, 'memory.usage_in_bytes');
       const max = readUint(dir, 'memory.max_usage_in_bytes');
       throw new SpecError(`${F}.limit`, `unable to set memory limit to ${value} (current usage: ${usage}, peak usage: ${max})`);
     }
-    const hint = errnoOf(e) === 'EINVAL' && exists(dir, MEMSW)
+    const hint = errno(e) === 'EINVAL' && exists(dir, MEMSW)
       ? ' (it must not exceed memory+swap, memory.memsw.limit_in_bytes)' : '';
-    throw new SpecError(`${F}.limit`, `cannot write "${value}" to ${dir}/${LIMIT}: ${reason(e)}${hint}`);
+    throw new SpecError(`${F}.limit`, `cannot writeField "${value}" to ${dir}/${LIMIT}: ${reason(e)}${hint}`);
   }
 }
 
@@ -69,8 +69,8 @@ function setSwap(dir: string, value: number): void {
   if (!exists(dir, MEMSW)) {
     throw new SpecError(`${F}.swap`, 'the kernel does not account swap (no memory.memsw.limit_in_bytes: boot with swapaccount=1)');
   }
-  write(dir, MEMSW, value, `${F}.swap`, (e) =>
-    errnoOf(e) === 'EINVAL' ? 'swap is the memory+swap total: it must be -1 or at least the memory limit' : undefined);
+  writeField(dir, MEMSW, value, `${F}.swap`, (e) =>
+    errno(e) === 'EINVAL' ? 'swap is the memory+swap total: it must be -1 or at least the memory limit' : undefined);
 }
 
 export function applyMemory(dir: string, mem: LinuxMemory | undefined): void {
@@ -98,35 +98,35 @@ export function applyMemory(dir: string, mem: LinuxMemory | undefined): void {
     // Best effort, like runc's "ignored": deprecated, and a no-op on 5.16+.
     try { writeRaw(dir, 'memory.kmem.limit_in_bytes', String(mem.kernel)); } catch { /* ignored */ }
   }
-  if (isSet(mem.kernelTCP)) write(dir, 'memory.kmem.tcp.limit_in_bytes', mem.kernelTCP, `${F}.kernelTCP`);
-  if (isSet(mem.reservation)) write(dir, 'memory.soft_limit_in_bytes', mem.reservation, `${F}.reservation`);
+  if (isSet(mem.kernelTCP)) writeField(dir, 'memory.kmem.tcp.limit_in_bytes', mem.kernelTCP, `${F}.kernelTCP`);
+  if (isSet(mem.reservation)) writeField(dir, 'memory.soft_limit_in_bytes', mem.reservation, `${F}.reservation`);
 
   if (mem.disableOOMKiller === true) {
-    write(dir, 'memory.oom_control', '1', `${F}.disableOOMKiller`);
-  } else if (mem.disableOOMKiller === false && oomControl(dir).oom_kill_disable === 1) {
+    writeField(dir, 'memory.oom_control', '1', `${F}.disableOOMKiller`);
+  } else if (mem.disableOOMKiller === false && oomControl(dir).get('oom_kill_disable') === 1) {
     // runc only ever writes 1; writing 0 back lets `update` re-enable it.
-    write(dir, 'memory.oom_control', '0', `${F}.disableOOMKiller`);
+    writeField(dir, 'memory.oom_control', '0', `${F}.disableOOMKiller`);
   }
 
   const sw = mem.swappiness;
-  if (sw !== undefined && sw < UNSET_U64) write(dir, 'memory.swappiness', sw, `${F}.swappiness`);
+  if (sw !== undefined && sw < UNSET_U64) writeField(dir, 'memory.swappiness', sw, `${F}.swappiness`);
 
   if (mem.useHierarchy !== undefined) {
     const want = mem.useHierarchy ? 1 : 0;
     if (readUint(dir, 'memory.use_hierarchy') !== want) {
-      write(dir, 'memory.use_hierarchy', want, `${F}.useHierarchy`, () =>
+      writeField(dir, 'memory.use_hierarchy', want, `${F}.useHierarchy`, () =>
         want === 0 ? 'this kernel always uses the hierarchy' : 'it can only change before the cgroup has children');
     }
   }
 }
 
-function oomControl(dir: string): Record<string, number> {
-  return parseKeyValues(read(dir, 'memory.oom_control'));
+function oomControl(dir: string): Map<string, number> {
+  return flatKeyed(read(dir, 'memory.oom_control'));
 }
 
 /** memory.oom_control's oom_kill (Linux 4.13+); 0 when the kernel lacks it. */
 export function memoryOomKills(dir: string): number {
-  return oomControl(dir).oom_kill ?? 0;
+  return oomControl(dir).get('oom_kill') ?? 0;
 }
 
 type MemoryData = { limit?: number; usage?: number; max?: number; failcnt?: number };
@@ -148,9 +148,9 @@ function memoryData(dir: string, name: string): MemoryData | undefined {
 }
 
 export function memoryStats(dir: string, out: CgroupStats): void {
-  const stat = readIfExists(dir, 'memory.stat');
+  const stat = readOptional(dir, 'memory.stat');
   if (stat === undefined) return;
-  const raw = parseKeyValues(stat);
+  const raw = Object.fromEntries(flatKeyed(stat));
   const memory: NonNullable<CgroupStats['memory']> = { cache: raw.cache ?? 0, raw };
   memory.usage = memoryData(dir, '');
   const swap = memoryData(dir, 'memsw');

@@ -5,7 +5,7 @@
 // fails, as runc's "cannot set net_cls limit: container could not join or
 // create cgroup" does.
 import type { LinuxNetwork } from '../../../spec/types.js';
-import { isSet, write } from './util.js';
+import { isSet, writeField } from '../files.js';
 
 const F = 'linux.resources.network';
 
@@ -18,12 +18,12 @@ export function netPrioWanted(net: LinuxNetwork | undefined): boolean {
 }
 
 export function applyNetCls(dir: string, net: LinuxNetwork | undefined): void {
-  if (net && isSet(net.classID)) write(dir, 'net_cls.classid', net.classID, `${F}.classID`);
+  if (net && isSet(net.classID)) writeField(dir, 'net_cls.classid', net.classID, `${F}.classID`);
 }
 
 export function applyNetPrio(dir: string, net: LinuxNetwork | undefined): void {
   (net?.priorities ?? []).forEach((p, i) => {
-    write(dir, 'net_prio.ifpriomap', `${p.name} ${p.priority}`, `${F}.priorities[${i}]`, () =>
+    writeField(dir, 'net_prio.ifpriomap', `${p.name} ${p.priority}`, `${F}.priorities[${i}]`, () =>
       `is "${p.name}" a network interface in the runtime's network namespace?`);
   });
 }

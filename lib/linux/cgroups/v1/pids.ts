@@ -3,7 +3,7 @@
 // means "max" (no limit).
 import type { LinuxPids } from '../../../spec/types.js';
 import type { CgroupStats } from '../manager.js';
-import { readIfExists, parseUint, write } from './util.js';
+import { readOptional, parseUint, writeField } from '../files.js';
 
 export function pidsWanted(pids: LinuxPids | undefined): boolean {
   return !!pids && pids.limit !== 0;
@@ -11,13 +11,13 @@ export function pidsWanted(pids: LinuxPids | undefined): boolean {
 
 export function applyPids(dir: string, pids: LinuxPids | undefined): void {
   if (!pids || pids.limit === 0) return;
-  write(dir, 'pids.max', pids.limit > 0 ? String(pids.limit) : 'max', 'linux.resources.pids.limit');
+  writeField(dir, 'pids.max', pids.limit > 0 ? String(pids.limit) : 'max', 'linux.resources.pids.limit');
 }
 
 export function pidsStats(dir: string, out: CgroupStats): void {
-  const current = readIfExists(dir, 'pids.current');
+  const current = readOptional(dir, 'pids.current');
   if (current === undefined) return;
-  const max = (readIfExists(dir, 'pids.max') ?? 'max').trim();
+  const max = (readOptional(dir, 'pids.max') ?? 'max').trim();
   // runc reports "max" as 0, "no limit".
   out.pids = { current: parseUint(current), limit: max === 'max' ? 0 : parseUint(max) };
 }

@@ -2,7 +2,7 @@
 // one "<device> hca_handle=N hca_object=N" line per device into rdma.max,
 // with only the limits the config gives.
 import type { LinuxRdma } from '../../../spec/types.js';
-import { write } from './util.js';
+import { writeField } from '../files.js';
 
 export function rdmaWanted(rdma: Record<string, LinuxRdma> | undefined): boolean {
   return !!rdma && Object.keys(rdma).length > 0;
@@ -14,6 +14,6 @@ export function applyRdma(dir: string, rdma: Record<string, LinuxRdma> | undefin
     if (limits.hcaHandles !== undefined) line += ` hca_handle=${limits.hcaHandles}`;
     if (limits.hcaObjects !== undefined) line += ` hca_object=${limits.hcaObjects}`;
     if (line === device) continue;
-    write(dir, 'rdma.max', line, `linux.resources.rdma.${device}`, () => `is "${device}" an RDMA device of this host?`);
+    writeField(dir, 'rdma.max', line, `linux.resources.rdma.${device}`, () => `is "${device}" an RDMA device of this host?`);
   }
 }

@@ -14,7 +14,7 @@
 //     (the v2 "no internal processes" rule): the kernel's reason is reported.
 import { dirname } from 'node:path';
 import { SpecError } from '../../../spec/errors.js';
-import { exists, read, readIfExists, write } from './util.js';
+import { controllerList, exists, read, readOptional, writeField } from '../files.js';
 
 const F = 'linux.resources.unified';
 
@@ -29,8 +29,8 @@ export function unifiedRoot(dir: string): string {
 export function unifiedControllers(dir: string): string[] {
   // The container's dir may not exist yet: ask the closest existing ancestor.
   let d = dir;
-  while (dirname(d) !== d && readIfExists(d, 'cgroup.controllers') === undefined) d = dirname(d);
-  return (readIfExists(d, 'cgroup.controllers') ?? '').trim().split(/\s+/).filter(Boolean);
+  while (dirname(d) !== d && readOptional(d, 'cgroup.controllers') === undefined) d = dirname(d);
+  return controllerList(d);
 }
 
 /** The controller of a v2 interface file name: "memory" for "memory.max". */
@@ -66,7 +66,7 @@ export function enableUnified(dir: string, controllers: string[], field: string)
   for (const d of chain) {
     const enabled = read(d, 'cgroup.subtree_control').trim().split(/\s+/);
     for (const c of controllers) {
-      if (!enabled.includes(c)) write(d, 'cgroup.subtree_control', `+${c}`, field);
+      if (!enabled.includes(c)) writeField(d, 'cgroup.subtree_control', `+${c}`, field);
     }
   }
 }
@@ -75,5 +75,5 @@ export function applyUnified(dir: string, unified: Record<string, string> | unde
   const entries = Object.entries(unified ?? {});
   if (entries.length === 0) return;
   enableUnified(dir, [...new Set(entries.map(([k]) => controllerOf(k)).filter((c) => c !== 'cgroup'))], F);
-  for (const [key, value] of entries) write(dir, key, value, F, () => `writing unified key "${key}"`);
+  for (const [key, value] of entries) writeField(dir, key, value, F, () => `writing unified key "${key}"`);
 }

@@ -28,8 +28,3 @@ export interface V2Controller {
   apply(ctx: ApplyContext, r: LinuxResources): void;
   stats?(dir: string, out: CgroupStats): void;
 }
-
-/** A positive number, or undefined for absent and zero ("unset"). */
-export function set<T extends number>(v: T | undefined | null): T | undefined {
-  return v === undefined || v === null || v === 0 ? undefined : v;
-}

@@ -10,8 +10,8 @@
 import type { LinuxResources } from '../../../spec/types.js';
 import { SpecError } from '../../../spec/errors.js';
 import type { CgroupStats } from '../manager.js';
-import { set, type ApplyContext, type V2Controller } from './controller.js';
-import { errno, flatKeyed, readOptional, writeField, writeRaw } from './files.js';
+import type { ApplyContext, V2Controller } from './controller.js';
+import { errno, flatKeyed, readOptional, set, writeField, writeRaw } from '../files.js';
 
 const F = 'linux.resources.cpu';
 

@@ -2,7 +2,7 @@
 // cpuset.cpus and cpuset.mems, written as given; empty means unset.
 import type { LinuxResources } from '../../../spec/types.js';
 import type { ApplyContext, V2Controller } from './controller.js';
-import { writeField } from './files.js';
+import { writeField } from '../files.js';
 
 const F = 'linux.resources.cpu';
 

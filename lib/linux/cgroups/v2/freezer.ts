@@ -1,8 +1,9 @@
 // The cgroup v2 freezer (runc fs2/freezer.go): cgroup.freeze asks, and
 // cgroup.events "frozen 1" says when every task has stopped. Freezing that
 // does not complete is undone (thawed) so the cgroup is not left half-frozen.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { TsrunError } from '../../../errors.js';
-import { readOptional, reason, sleepMs, writeRaw } from './files.js';
+import { readOptional, reason, writeRaw } from '../files.js';
 
 const WAIT_MS = 10;
 const TRIES = 1000; // 10 s, as runc
@@ -13,16 +14,16 @@ function eventsFrozen(dir: string): boolean | undefined {
   return m ? m[1] === '1' : undefined;
 }
 
-function waitFor(dir: string, frozen: boolean): boolean {
+async function waitFor(dir: string, frozen: boolean): Promise<boolean> {
   for (let i = 0; i < TRIES; i++) {
     const now = eventsFrozen(dir);
     if (now === undefined || now === frozen) return true;
-    sleepMs(WAIT_MS);
+    await sleep(WAIT_MS);
   }
   return false;
 }
 
-export function setFrozen(dir: string, frozen: boolean): void {
+export async function setFrozen(dir: string, frozen: boolean): Promise<void> {
   try {
     writeRaw(dir, 'cgroup.freeze', frozen ? '1' : '0');
   } catch (e) {
@@ -31,7 +32,7 @@ export function setFrozen(dir: string, frozen: boolean): void {
       : `${dir}/cgroup.freeze: ${reason(e)}`;
     throw new TsrunError(`${frozen ? 'freezing' : 'thawing'} the cgroup: ${what}`);
   }
-  if (waitFor(dir, frozen)) return;
+  if (await waitFor(dir, frozen)) return;
   if (frozen) {
     try {
       writeRaw(dir, 'cgroup.freeze', '0');

@@ -8,7 +8,7 @@ import type { LinuxResources } from '../../../spec/types.js';
 import { SpecError } from '../../../spec/errors.js';
 import type { CgroupStats } from '../manager.js';
 import type { ApplyContext, V2Controller } from './controller.js';
-import { exists, flatKeyed, readOptional, readValue, writeField } from './files.js';
+import { exists, flatKeyed, readOptional, readUintIfExists, writeField } from '../files.js';
 
 const F = 'linux.resources.hugepageLimits';
 
@@ -63,7 +63,7 @@ export const hugetlb: V2Controller = {
 
   stats(dir: string, out: CgroupStats) {
     for (const size of hugePageSizes()) {
-      const usage = readValue(dir, `hugetlb.${size}.current`);
+      const usage = readUintIfExists(dir, `hugetlb.${size}.current`);
       if (usage === undefined) continue;
       const failcnt = flatKeyed(readOptional(dir, `hugetlb.${size}.events`)).get('max') ?? 0;
       (out.hugetlb ??= {})[size] = { usage, failcnt };

@@ -11,8 +11,8 @@
 // ioServicedRecursive, ops "Read"/"Write" (runc's layout from v1).
 import type { LinuxResources, LinuxThrottleDevice } from '../../../spec/types.js';
 import type { CgroupStats } from '../manager.js';
-import { set, type ApplyContext, type V2Controller } from './controller.js';
-import { nestedKeyed, readOptional, writeField } from './files.js';
+import type { ApplyContext, V2Controller } from './controller.js';
+import { nestedKeyed, readOptional, set, writeField } from '../files.js';
 
 const F = 'linux.resources.blockIO';
 

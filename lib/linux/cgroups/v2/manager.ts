@@ -4,8 +4,9 @@
 // memory.ts, ...); this file creates and removes the directory, enables the
 // controllers in the ancestors, moves processes in, freezes, kills, and
 // gathers the stats.
-import { mkdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { posix } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { TsrunError } from '../../../errors.js';
 import { SpecError } from '../../../spec/errors.js';
 import type { LinuxResources, Spec } from '../../../spec/types.js';
@@ -15,13 +16,14 @@ import type { ApplyContext, V2Controller } from './controller.js';
 import { cpu } from './cpu.js';
 import { cpuset } from './cpuset.js';
 import { devices } from './devices.js';
-import { children, controllerList, errno, exists, readOptional, reason, sleepMs, writeRaw } from './files.js';
+import { controllerList, errno, exists, readOptional, reason, treePids, writeRaw } from '../files.js';
 import { isFrozen, setFrozen } from './freezer.js';
 import { hugetlb } from './hugetlb.js';
 import { io } from './io.js';
 import { memory, oomKillCount } from './memory.js';
 import { pids } from './pids.js';
 import { rdma } from './rdma.js';
+import { removeCgroup, removeUnused } from '../remove.js';
 import { unified } from './unified.js';
 
 export const DEFAULT_MOUNTPOINT = '/sys/fs/cgroup';
@@ -76,43 +78,6 @@ function applyAll(ctx: ApplyContext, r: LinuxResources): void {
   for (const c of CONTROLLERS) c.apply(ctx, r);
 }
 
-/** rmdir, retried while the cgroup is still busy (exiting tasks), as runc's RemovePath. */
-function rmdirRetry(dir: string): void {
-  let delay = 1;
-  for (let tries = 0; ; tries++) {
-    try {
-      rmdirSync(dir);
-      return;
-    } catch (e) {
-      const code = errno(e);
-      if (code === 'ENOENT') return;
-      if (code === 'EBUSY' && tries < 12) {
-        sleepMs(delay);
-        delay *= 2;
-        continue;
-      }
-      throw new TsrunError(`removing cgroup ${dir}: ${reason(e)}`);
-    }
-  }
-}
-
-/** Removes dir and the cgroups below it, deepest first. */
-function removeTree(dir: string): void {
-  for (const name of children(dir)) removeTree(posix.join(dir, name));
-  rmdirRetry(dir);
-}
-
-function readProcs(dir: string): number[] {
-  const text = readOptional(dir, 'cgroup.procs');
-  return (text ?? '').split('\n').filter(Boolean).map(Number);
-}
-
-function allPids(dir: string): number[] {
-  const out = readProcs(dir);
-  for (const name of children(dir)) out.push(...allPids(posix.join(dir, name)));
-  return out;
-}
-
 class V2Manager implements CgroupManager {
   readonly version = 'v2' as const;
   readonly paths: Record<string, string>;
@@ -145,13 +110,7 @@ class V2Manager implements CgroupManager {
       checkAvailable(this.path, r, available);
       applyAll({ dir: this.path, available, update: false }, r);
     } catch (e) {
-      for (const dir of [...created].reverse()) {
-        try {
-          rmdirRetry(dir);
-        } catch {
-          // Best effort: the original error matters more.
-        }
-      }
+      removeUnused(created);
       throw e;
     }
     this.created = created;
@@ -199,7 +158,7 @@ class V2Manager implements CgroupManager {
     }
   }
 
-  enter(pid: number): void {
+  async enter(pid: number): Promise<void> {
     // EINVAL can mean the task is still being created (TASK_NEW): retry, as runc.
     for (let tries = 0; ; tries++) {
       try {
@@ -207,7 +166,7 @@ class V2Manager implements CgroupManager {
         return;
       } catch (e) {
         if (errno(e) === 'EINVAL' && tries < 5) {
-          sleepMs(30);
+          await sleep(30);
           continue;
         }
         let hint = '';
@@ -226,12 +185,12 @@ class V2Manager implements CgroupManager {
     applyAll({ dir: this.path, available, update: true }, resources);
   }
 
-  freeze(): void {
-    setFrozen(this.path, true);
+  freeze(): Promise<void> {
+    return setFrozen(this.path, true);
   }
 
-  thaw(): void {
-    setFrozen(this.path, false);
+  thaw(): Promise<void> {
+    return setFrozen(this.path, false);
   }
 
   frozen(): boolean {
@@ -246,10 +205,10 @@ class V2Manager implements CgroupManager {
   }
 
   pids(): number[] {
-    return allPids(this.path);
+    return treePids(this.path);
   }
 
-  kill(signal: number): void {
+  async kill(signal: number): Promise<void> {
     if (!exists(this.path, 'cgroup.procs')) return;
     if (signal === 9 && exists(this.path, 'cgroup.kill')) {
       try {
@@ -264,7 +223,7 @@ class V2Manager implements CgroupManager {
     const wasFrozen = this.frozen();
     if (!wasFrozen) {
       try {
-        this.freeze();
+        await this.freeze();
       } catch {
         // Signal anyway, as runc does.
       }
@@ -280,7 +239,7 @@ class V2Manager implements CgroupManager {
     } finally {
       if (!wasFrozen) {
         try {
-          this.thaw();
+          await this.thaw();
         } catch {
           // The cgroup may be gone with its last process.
         }
@@ -292,17 +251,10 @@ class V2Manager implements CgroupManager {
     return oomKillCount(this.path);
   }
 
-  destroy(): void {
-    removeTree(this.path);
-    // Ancestors this manager made, innermost first, when nothing else uses them.
-    for (const dir of [...this.created].reverse()) {
-      if (dir === this.path) continue;
-      try {
-        rmdirSync(dir);
-      } catch {
-        // Busy with other cgroups, or gone: leave it.
-      }
-    }
+  async destroy(): Promise<void> {
+    await removeCgroup(this.path);
+    // Ancestors this manager made, when nothing else uses them.
+    removeUnused(this.created.filter((dir) => dir !== this.path));
     this.created = [];
   }
 }

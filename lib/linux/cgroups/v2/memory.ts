@@ -14,8 +14,8 @@
 import type { LinuxResources } from '../../../spec/types.js';
 import { SpecError } from '../../../spec/errors.js';
 import type { CgroupStats } from '../manager.js';
-import { set, type ApplyContext, type V2Controller } from './controller.js';
-import { errno, flatKeyed, MAX_U64, readOptional, readValue, writeField, writeRaw } from './files.js';
+import type { ApplyContext, V2Controller } from './controller.js';
+import { errno, flatKeyed, MAX_U64, readOptional, readUintIfExists, set, writeField, writeRaw } from '../files.js';
 
 const F = 'linux.resources.memory';
 
@@ -71,7 +71,7 @@ export const memory: V2Controller = {
 
     if (m.checkBeforeUpdate && (limit > 0 || swapTotal > 0)) {
       // Best effort, as runc: skip the check when the usage cannot be read.
-      const usage = readValue(dir, 'memory.current');
+      const usage = readUintIfExists(dir, 'memory.current');
       if (usage !== undefined) {
         if (swapTotal > 0 && swapTotal <= usage) {
           throw new SpecError(`${F}.swap`, `rejecting memory+swap limit ${swapTotal} <= usage ${usage}`);
@@ -104,16 +104,16 @@ export const memory: V2Controller = {
     const statText = readOptional(dir, 'memory.stat');
     if (statText === undefined) return;
     const raw = Object.fromEntries(flatKeyed(statText));
-    const usage = readValue(dir, 'memory.current');
+    const usage = readUintIfExists(dir, 'memory.current');
     if (usage === undefined) {
       // The root cgroup has no memory.current: runc estimates from memory.stat.
       out.memory = { cache: raw.file ?? 0, raw, usage: { usage: (raw.anon ?? 0) + (raw.file ?? 0), limit: MAX_U64, failcnt: 0 } };
       return;
     }
-    const limit = readValue(dir, 'memory.max') ?? MAX_U64;
-    const peak = readValue(dir, 'memory.peak') ?? 0; // since 5.19
-    const swapUsage = readValue(dir, 'memory.swap.current') ?? 0;
-    const swapLimit = readOptional(dir, 'memory.swap.current') === undefined ? 0 : (readValue(dir, 'memory.swap.max') ?? MAX_U64);
+    const limit = readUintIfExists(dir, 'memory.max') ?? MAX_U64;
+    const peak = readUintIfExists(dir, 'memory.peak') ?? 0; // since 5.19
+    const swapUsage = readUintIfExists(dir, 'memory.swap.current') ?? 0;
+    const swapLimit = readOptional(dir, 'memory.swap.current') === undefined ? 0 : (readUintIfExists(dir, 'memory.swap.max') ?? MAX_U64);
     out.memory = {
       cache: raw.file ?? 0,
       usage: { usage, limit, max: peak, failcnt: 0 },

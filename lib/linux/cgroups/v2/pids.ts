@@ -3,8 +3,8 @@
 // runc reports no limit), or a count of cgroup.procs without the controller.
 import type { LinuxResources } from '../../../spec/types.js';
 import type { CgroupStats } from '../manager.js';
-import { set, type ApplyContext, type V2Controller } from './controller.js';
-import { MAX_U64, readOptional, readValue, writeField } from './files.js';
+import type { ApplyContext, V2Controller } from './controller.js';
+import { MAX_U64, readOptional, readUintIfExists, set, writeField } from '../files.js';
 
 export const pids: V2Controller = {
   name: 'pids',
@@ -20,13 +20,13 @@ export const pids: V2Controller = {
   },
 
   stats(dir: string, out: CgroupStats) {
-    const current = readValue(dir, 'pids.current');
+    const current = readUintIfExists(dir, 'pids.current');
     if (current === undefined) {
       const procs = readOptional(dir, 'cgroup.procs');
       if (procs !== undefined) out.pids = { current: procs.split('\n').filter(Boolean).length, limit: 0 };
       return;
     }
-    const max = readValue(dir, 'pids.max') ?? MAX_U64;
+    const max = readUintIfExists(dir, 'pids.max') ?? MAX_U64;
     out.pids = { current, limit: max === MAX_U64 ? 0 : max };
   },
 };

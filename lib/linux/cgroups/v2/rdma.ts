@@ -3,7 +3,7 @@
 import type { LinuxResources } from '../../../spec/types.js';
 import { SpecError } from '../../../spec/errors.js';
 import type { ApplyContext, V2Controller } from './controller.js';
-import { writeField } from './files.js';
+import { writeField } from '../files.js';
 
 const F = 'linux.resources.rdma';
 
