@@ -1,7 +1,8 @@
-// `tsrun run` in the foreground with process.terminal: the pty master comes
-// to us and we relay it to and from our own terminal, as runc does.
+// `tsrun run` in the foreground with process.terminal: the console comes to
+// us (a pty master on Linux) and we relay it to and from our own terminal,
+// as runc does.
 import { createRequire } from 'node:module';
-import { native } from '../linux/native.js';
+import { platformBackend } from '../platform.js';
 /** What has a console: a container created with openConsole, or an exec'd process. */
 export interface HasConsole {
   readonly console: number | null;
@@ -11,7 +12,7 @@ export interface HasConsole {
 const require = createRequire(import.meta.url);
 
 /** Starts relaying; the promise resolves once the container side has hung up. */
-export function relayConsole(c: HasConsole): { done: Promise<void>; stop(): void } {
+export async function relayConsole(c: HasConsole): Promise<{ done: Promise<void>; stop(): void }> {
   const tty = require('node:tty') as typeof import('node:tty');
   const fd = c.console!;
   const fromContainer = new tty.ReadStream(fd);
@@ -19,7 +20,7 @@ export function relayConsole(c: HasConsole): { done: Promise<void>; stop(): void
   const stdin = process.stdin;
   // Raw as runc makes it (cfmakeraw): the container's pty already did the
   // output processing, so ours must not turn "\r\n" into "\r\r\n".
-  const saved = stdin.isTTY ? native.makeRaw(0) : null;
+  const restore = stdin.isTTY ? (await platformBackend()).rawTerminal(0) : null;
   const resize = () => {
     if (process.stdout.isTTY) c.resizeConsole(process.stdout.rows, process.stdout.columns).catch(() => {});
   };
@@ -38,7 +39,7 @@ export function relayConsole(c: HasConsole): { done: Promise<void>; stop(): void
     stop() {
       process.off('SIGWINCH', resize);
       stdin.unpipe(toContainer);
-      if (saved) native.restoreTerminal(0, saved);
+      restore?.();
       stdin.pause();
       fromContainer.destroy();
       toContainer.destroy();

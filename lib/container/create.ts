@@ -37,27 +37,26 @@ export async function createContainer(
   const bundleDir = resolve(bundle);
   const spec = loadBundleSpec(bundleDir);
   const backend = await ctx.backend();
+  backend.validate(spec);
   const stateDir = ctx.store.reserve(id);
   const created = new Date().toISOString();
   const base = { id, bundle: bundleDir, rootfs: '', created, annotations: spec.annotations };
   const stateOf = (status: ContainerStatus, pid: number) => specState(base, status, pid);
   try {
     const init = await backend.create({
-      id, spec, bundle: bundleDir, stateDir, options, warn: ctx.warn, debug: ctx.debug, stateOf, systemdCgroup: ctx.systemdCgroup,
+      id, spec, bundle: bundleDir, stateDir, options, warn: ctx.warn, debug: ctx.debug, stateOf, runtime: ctx.options,
     });
     base.rootfs = init.rootfs;
     const record: StateRecord = {
+      ...init.state,
       ociVersion: SPEC_VERSION,
       id,
       pid: init.live.pid,
-      pidStartTime: init.pidStartTime,
       bundle: bundleDir,
       rootfs: init.rootfs,
       created,
       annotations: spec.annotations,
-      ownPidNamespace: init.ownPidNamespace,
       spec,
-      cgroup: init.cgroup,
     };
     try {
       ctx.store.write(record);

@@ -6,7 +6,7 @@ import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { posix } from 'node:path';
 import type { Spec } from '../spec/types.js';
-import type { StateRecord } from '../state/store.js';
+import type { LinuxRecord } from './state.js';
 import { K, native } from './native.js';
 import { Create, Op } from './steps.js';
 import { messageSize, processFields, type InitPlan, type LinuxCreateOptions, type PreparedInit } from './plan.js';
@@ -30,7 +30,7 @@ function setnsByPidfd(): boolean {
 }
 
 export function prepareExec(
-  record: StateRecord,
+  record: LinuxRecord,
   proc: NonNullable<Spec['process']>,
   options: LinuxCreateOptions,
   warn: (message: string) => void,
@@ -94,7 +94,7 @@ export function prepareExec(
  * directory, or "" to one path below every hierarchy. Returns what placing
  * the new process needs, as a CgroupManager would give it.
  */
-export function subCgroups(record: StateRecord, sub: Record<string, string>): Pick<CgroupManager, 'selfPlacement' | 'enter'> {
+export function subCgroups(record: LinuxRecord, sub: Record<string, string>): Pick<CgroupManager, 'selfPlacement' | 'enter'> {
   if (!record.cgroup) throw new InvalidStateError('cannot exec into a sub-cgroup: the container has no cgroup');
   const dirs = { ...record.cgroup.paths };
   const below = (base: string, add: string): string => {
