@@ -9,6 +9,7 @@ import type { SpecState } from './state.js';
 
 /** An init this process created and still holds handles to. */
 export interface LiveInit {
+  /** The host pid; 0 until start where the init is created at start (Windows). */
   readonly pid: number;
   /** Resolves when the init exits: its status, or null when it is not ours to read. */
   readonly exited: Promise<ExitStatus | null>;

@@ -61,7 +61,8 @@ async function lifecycle(isolation, windows) {
   check(`${isolation}: running after start`, (await c.state()).status, 'running');
   record(`${isolation}: init has a pid`, c.pid > 0, c.pid);
   check(`${isolation}: the state records the init's pid`, (await (await runtime.load(id)).state()).pid, c.pid);
-  await until('init output', () => io.read(1).includes('env=') && io.read(1).endsWith('\r\n'));
+  // stdout and stderr are separate pipes: both are waited for.
+  await until('init output', () => io.read(1).includes('env=') && io.read(1).endsWith('\r\n') && io.read(2).includes('to-stderr'));
   check(`${isolation}: init stdin reaches stdout`, io.read(1).split('\r\n').slice(0, 2), ['got x marks the spot', 'env=hi there']);
   check(`${isolation}: stderr apart`, io.read(2).trim(), 'to-stderr');
   record(`${isolation}: ps lists the init`, (await c.processes()).includes(c.pid), await c.processes());
