@@ -2,6 +2,7 @@
 // holds the lifecycle (policy shared by every platform); lib/linux and
 // lib/windows fill this interface with the mechanism, and lib/platform.ts
 // picks the one for the host.
+import type { Readable, Writable } from 'node:stream';
 import type { Process, Spec } from '../spec/types.js';
 import type { StateRecord } from '../state/store.js';
 import type { ContainerStats, ContainerStatus, CreateOptions, ExecOptions, ExitStatus, RuntimeOptions } from './types.js';
@@ -86,6 +87,8 @@ export interface Backend<Own extends object = object, Live extends LiveInit = Li
   exec(record: StateRecord<Own>, process: Process, options: ExecOptions, hooks: HookContext): Promise<StartedProcess<Live>>;
   /** Sets the size of a console this process holds. */
   resizeConsole(console: number, rows: number, cols: number): void;
+  /** Streams over a console this process holds: output comes from the container's terminal, input goes to it. */
+  consoleStreams(console: number): { output: Readable; input: Writable };
   /** Puts this process's terminal on fd in raw mode (for relaying a console); returns what restores it. */
   rawTerminal(fd: number): () => void;
   /** Kills whatever still runs and waits until it is gone. */

@@ -1,6 +1,7 @@
 // The Linux backend: clone-based init, exec.fifo start, pidfd signals and waits.
 import { chmodSync, closeSync, constants, existsSync, openSync, readSync, readdirSync, readlinkSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { ReadStream, WriteStream } from 'node:tty';
 import type { Backend, CreateRequest, CreatedInit, HookContext, LiveInit, StartedProcess } from '../container/backend.js';
 import { prepareExec, subCgroups } from './exec.js';
 import { runHooksWarning } from './hooks.js';
@@ -325,6 +326,10 @@ export const linuxBackend: Backend<LinuxState, LinuxInit> = {
 
   resizeConsole(console: number, rows: number, cols: number): void {
     native.setWinsize(console, rows, cols);
+  },
+
+  consoleStreams(console: number) {
+    return { output: new ReadStream(console), input: new WriteStream(console) };
   },
 
   rawTerminal(fd: number): () => void {

@@ -210,6 +210,10 @@ export const windowsBackend: Backend<WindowsState, HcsProcess> = {
     throw new InvalidArgumentError('a Windows container has no console file descriptor to resize');
   },
 
+  consoleStreams(): never {
+    throw new InvalidArgumentError('a Windows container has no console file descriptor to relay');
+  },
+
   rawTerminal(): () => void {
     // Containers get no console to relay here (see resizeConsole): nothing to make raw.
     return () => {};
