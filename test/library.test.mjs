@@ -94,6 +94,11 @@ t.test('another Runtime on the same root sees the container (one state format)',
   t.same(list.map((s) => [s.id, s.status]), [[id, 'created']])
   const loaded = await other.load(id)
   t.equal(loaded.pid, c.pid)
+  // One JSON object: the shared fields and, beside them, the Linux backend's own (the layout tsrun has always written).
+  const saved = JSON.parse(readFileSync(join(root, id, 'state.json'), 'utf8'))
+  for (const key of ['ociVersion', 'id', 'pid', 'bundle', 'rootfs', 'created', 'spec', 'pidStartTime', 'ownPidNamespace', 'cgroup']) {
+    t.ok(Object.hasOwn(saved, key), `state.json has ${key}`)
+  }
   await loaded.start()
   t.equal((await c.state()).status, 'running')
   await t.rejects(loaded.delete(), InvalidStateError, 'a running container is not deleted without force')

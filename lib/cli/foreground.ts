@@ -47,7 +47,7 @@ export async function foreground(
   exited: Promise<ExitStatus | null>,
   signals: ReturnType<typeof forwardSignals>,
 ): Promise<number> {
-  const console = proc.console === null ? null : relayConsole(proc);
+  const console = proc.console === null ? null : await relayConsole(proc);
   try {
     signals.target(proc.pid);
     const status = await exited;

@@ -4,12 +4,10 @@ import { EventEmitter } from 'node:events';
 import type { Backend, HookContext, LiveInit } from './backend.js';
 import { ociState, specState } from './state.js';
 import type { StateStore, StateRecord } from '../state/store.js';
-import { InvalidStateError, TsrunError } from '../errors.js';
-import { SpecError } from '../spec/errors.js';
-import { mergedResources } from './resources.js';
+import { InvalidStateError } from '../errors.js';
 import { parseSignal } from './signal.js';
-import type { ContainerState, ContainerStats, DeleteOptions, ExecOptions, ExitStatus, KillOptions } from './types.js';
-import type { LinuxResources, Process, Spec } from '../spec/types.js';
+import type { ContainerState, ContainerStats, DeleteOptions, ExecOptions, ExitStatus, KillOptions, RuntimeOptions } from './types.js';
+import type { LinuxResources, Process, Spec, WindowsResources } from '../spec/types.js';
 import { ExecProcess } from './exec.js';
 import { writePidFile } from './pidfile.js';
 
@@ -18,7 +16,8 @@ export interface RuntimeContext {
   backend(): Promise<Backend>;
   warn(message: string): void;
   debug(message: string): void;
-  systemdCgroup: boolean;
+  /** As given to the Runtime: the backend reads its own (e.g. systemdCgroup). */
+  options: RuntimeOptions;
 }
 
 export class Container extends EventEmitter {
@@ -48,19 +47,25 @@ export class Container extends EventEmitter {
   /** Polls the cgroup's OOM-kill count (cheap: one small file) and emits 'oom' when it grows. */
   private async watchOom(): Promise<void> {
     const backend = await this.ctx.backend();
-    let seen = backend.oomKills(this.record);
-    this.#oomTimer = setInterval(() => {
+    let seen = await backend.oomKills(this.record);
+    let polling = false;
+    this.#oomTimer = setInterval(async () => {
+      // A poll that takes longer than the interval is not overlapped.
+      if (polling) return;
+      polling = true;
       try {
-        const now = backend.oomKills(this.record);
+        const now = await backend.oomKills(this.record);
         if (now > seen) this.emit('oom', now - seen);
         seen = now;
       } catch {
         // The cgroup is gone: nothing more to watch.
       }
-      if (this.listenerCount('oom') === 0 || backend.status(this.record, this.stateDir) === 'stopped') {
+      const stopped = await backend.status(this.record, this.stateDir).then((s) => s === 'stopped', () => true);
+      if (this.listenerCount('oom') === 0 || stopped) {
         clearInterval(this.#oomTimer);
         this.#oomTimer = undefined;
       }
+      polling = false;
     }, 200).unref();
   }
 
@@ -88,7 +93,7 @@ export class Container extends EventEmitter {
 
   async state(): Promise<ContainerState> {
     const backend = await this.ctx.backend();
-    return ociState(this.record, backend.status(this.record, this.stateDir), this.record.pid);
+    return ociState(this.record, await backend.status(this.record, this.stateDir), this.record.pid);
   }
 
   private get hooks(): HookContext {
@@ -98,10 +103,15 @@ export class Container extends EventEmitter {
   /** Runs the user's program in the created container. */
   async start(): Promise<void> {
     const backend = await this.ctx.backend();
-    const status = backend.status(this.record, this.stateDir);
+    const status = await backend.status(this.record, this.stateDir);
     if (status === 'stopped') throw new InvalidStateError('cannot start a container that has stopped');
     if (status !== 'created') throw new InvalidStateError('cannot start an already running container');
-    await backend.start(this.record, this.stateDir, this.hooks, this.#live ?? undefined);
+    const pid = await backend.start(this.record, this.stateDir, this.hooks, this.#live ?? undefined);
+    // An init created only now (Windows): its pid goes into the state for other processes to see.
+    if (pid !== undefined && pid !== this.record.pid) {
+      this.record.pid = pid;
+      this.ctx.store.write(this.record);
+    }
   }
 
   async kill(signal: number | string = 'SIGTERM', options: KillOptions = {}): Promise<void> {
@@ -122,35 +132,27 @@ export class Container extends EventEmitter {
   /** Freezes every process of the container (state "paused"). */
   async pause(): Promise<void> {
     const backend = await this.ctx.backend();
-    const status = backend.status(this.record, this.stateDir);
+    const status = await backend.status(this.record, this.stateDir);
     if (status !== 'running') throw new InvalidStateError(`container not running: ${status}`);
     await backend.pause(this.record);
   }
 
   async resume(): Promise<void> {
     const backend = await this.ctx.backend();
-    const status = backend.status(this.record, this.stateDir);
+    const status = await backend.status(this.record, this.stateDir);
     if (status !== 'paused') throw new InvalidStateError(`container not paused: ${status}`);
     await backend.resume(this.record);
   }
 
   /**
-   * Applies new limits (linux.resources form) to the live container. Like
-   * runc update, what is given is merged into the container's resources,
-   * which are kept in its state.
+   * Applies new limits to the live container, in the platform's form
+   * (linux.resources, or windows.resources). Like runc update, what is given
+   * is merged into the container's resources, which are kept in its state.
    */
-  async update(resources: LinuxResources): Promise<void> {
+  async update(resources: LinuxResources | WindowsResources): Promise<void> {
     const backend = await this.ctx.backend();
-    if (backend.status(this.record, this.stateDir) === 'stopped') throw new InvalidStateError('container not running');
-    const merged = mergedResources(this.record.spec.linux?.resources ?? {}, resources);
-    try {
-      await backend.update(this.record, merged);
-    } catch (e) {
-      // The cgroup drivers name the linux.resources field; the values come from the caller, not config.json.
-      if (e instanceof SpecError) throw new TsrunError(`unable to update resources: ${e.message.replace(/^config\.json: /, '')}`);
-      throw e;
-    }
-    this.record.spec = { ...this.record.spec, linux: { ...this.record.spec.linux, resources: merged } };
+    if ((await backend.status(this.record, this.stateDir)) === 'stopped') throw new InvalidStateError('container not running');
+    this.record.spec = await backend.update(this.record, resources);
     this.ctx.store.write(this.record);
   }
 
@@ -205,7 +207,7 @@ export class Container extends EventEmitter {
 
   async delete(options: DeleteOptions = {}): Promise<void> {
     const backend = await this.ctx.backend();
-    const status = backend.status(this.record, this.stateDir);
+    const status = await backend.status(this.record, this.stateDir);
     if (status !== 'stopped' && status !== 'created' && !options.force) {
       throw new InvalidStateError(`cannot delete container ${this.id} that is not stopped: ${status}`);
     }

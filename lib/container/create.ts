@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { writePidFile } from './pidfile.js';
 import { join, resolve } from 'node:path';
-import { parseSpec } from '../spec/validate.js';
+import { parseSpec, type PlatformRules } from '../spec/validate.js';
 import { SPEC_VERSION } from '../spec/version.js';
 import type { Spec } from '../spec/types.js';
 import { checkId, type StateRecord } from '../state/store.js';
@@ -12,8 +12,8 @@ import { Container, type RuntimeContext } from './container.js';
 import type { ContainerStatus, CreateOptions } from './types.js';
 import { specState } from './state.js';
 
-/** Reads and validates <bundle>/config.json. */
-export function loadBundleSpec(bundle: string): Spec {
+/** Reads <bundle>/config.json and validates it by the shared rules and the platform's. */
+export function loadBundleSpec(bundle: string, rules: PlatformRules): Spec {
   const path = join(bundle, 'config.json');
   let text: string;
   try {
@@ -23,7 +23,7 @@ export function loadBundleSpec(bundle: string): Spec {
     const why = code === 'ENOENT' ? 'no such file or directory' : (e as Error).message;
     throw new TsrunError(`bundle ${bundle}: cannot read config.json: ${why}`);
   }
-  return parseSpec(text);
+  return parseSpec(text, rules);
 }
 
 
@@ -35,29 +35,27 @@ export async function createContainer(
 ): Promise<Container> {
   checkId(id);
   const bundleDir = resolve(bundle);
-  const spec = loadBundleSpec(bundleDir);
   const backend = await ctx.backend();
+  const spec = loadBundleSpec(bundleDir, backend.validate);
   const stateDir = ctx.store.reserve(id);
   const created = new Date().toISOString();
   const base = { id, bundle: bundleDir, rootfs: '', created, annotations: spec.annotations };
   const stateOf = (status: ContainerStatus, pid: number) => specState(base, status, pid);
   try {
     const init = await backend.create({
-      id, spec, bundle: bundleDir, stateDir, options, warn: ctx.warn, debug: ctx.debug, stateOf, systemdCgroup: ctx.systemdCgroup,
+      id, spec, bundle: bundleDir, stateDir, options, warn: ctx.warn, debug: ctx.debug, stateOf, runtime: ctx.options,
     });
     base.rootfs = init.rootfs;
     const record: StateRecord = {
+      ...init.state,
       ociVersion: SPEC_VERSION,
       id,
       pid: init.live.pid,
-      pidStartTime: init.pidStartTime,
       bundle: bundleDir,
       rootfs: init.rootfs,
       created,
       annotations: spec.annotations,
-      ownPidNamespace: init.ownPidNamespace,
       spec,
-      cgroup: init.cgroup,
     };
     try {
       ctx.store.write(record);

@@ -14,7 +14,7 @@ export class Runtime {
       backend: platformBackend,
       warn: options.onWarning ?? ((message) => process.emitWarning(message, 'TsrunWarning')),
       debug: options.onDebug ?? (() => {}),
-      systemdCgroup: options.systemdCgroup ?? false,
+      options,
     };
   }
 

@@ -27,21 +27,32 @@ export interface ExitStatus {
   signal: number | null;
 }
 
-export interface CreateOptions {
-  /** Write the init's host pid here (as `runc create --pid-file`). */
-  pidFile?: string;
+/**
+ * Options only a Unix backend has (fd passing, pty over a socket): Linux
+ * reads them, Windows refuses them.
+ */
+export interface UnixProcessOptions {
   /** Unix socket that receives the pty master when process.terminal is set. */
   consoleSocket?: string;
+  /** Pass fds 3 .. 3+N-1 of the caller to the process. */
+  preserveFds?: number;
+}
+
+/** Options of the Linux backend's create (runc's flags); other backends ignore them. */
+export interface LinuxCreateFlags {
   /** Use MS_MOVE + chroot instead of pivot_root. */
   noPivot?: boolean;
   /** Do not create a new session keyring. */
   noNewKeyring?: boolean;
-  /** Pass fds 3 .. 3+N-1 of the caller to the container. */
-  preserveFds?: number;
+}
+
+export interface CreateOptions extends UnixProcessOptions, LinuxCreateFlags {
+  /** Write the init's host pid here (as `runc create --pid-file`). */
+  pidFile?: string;
   /** The container's stdin, stdout and stderr: fds of this process (default 0, 1, 2). */
   stdio?: [number, number, number];
   /**
-   * With process.terminal and no consoleSocket: receive the pty master in this
+   * With process.terminal and no consoleSocket: receive the console in this
    * process, as `container.console` (what `tsrun run` does in the foreground).
    */
   openConsole?: boolean;
@@ -53,23 +64,19 @@ export interface CreateOptions {
 }
 
 /** How `exec` runs its process (the process itself is a config.json `process`). */
-export interface ExecOptions {
+export interface ExecOptions extends UnixProcessOptions {
   /** Write the process's host pid here. */
   pidFile?: string;
-  /** Unix socket that receives the pty master when process.terminal is set. */
-  consoleSocket?: string;
-  /** With process.terminal and no consoleSocket: receive the pty master here. */
+  /** With process.terminal and no consoleSocket: receive the console here. */
   openConsole?: boolean;
   /** Leave the process to the caller's supervisor: not reaped here (exec --detach). */
   detach?: boolean;
-  /** Pass fds 3 .. 3+N-1 of the caller to the process. */
-  preserveFds?: number;
   /** The process's stdin, stdout and stderr: fds of this process (default 0, 1, 2). */
   stdio?: [number, number, number];
   /**
    * Existing sub-cgroups of the container's to run the process in (`runc
-   * exec --cgroup`): controller -> path below the container's cgroup, or
-   * "" -> one path below it in every hierarchy.
+   * exec --cgroup`, Linux): controller -> path below the container's cgroup,
+   * or "" -> one path below it in every hierarchy.
    */
   subCgroupPaths?: Record<string, string>;
 }
@@ -91,6 +98,6 @@ export interface RuntimeOptions {
   onWarning?: (message: string) => void;
   /** Where debug messages go (what the runtime did, as `--debug` shows); default: dropped. */
   onDebug?: (message: string) => void;
-  /** Manage cgroups through systemd (`--systemd-cgroup`). */
+  /** Linux: manage cgroups through systemd (`--systemd-cgroup`); the container layer only passes it on. */
   systemdCgroup?: boolean;
 }

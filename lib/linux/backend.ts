@@ -1,16 +1,21 @@
 // The Linux backend: clone-based init, exec.fifo start, pidfd signals and waits.
 import { chmodSync, closeSync, constants, existsSync, openSync, readSync, readdirSync, readlinkSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { ReadStream, WriteStream } from 'node:tty';
 import type { Backend, CreateRequest, CreatedInit, HookContext, LiveInit, StartedProcess } from '../container/backend.js';
 import { prepareExec, subCgroups } from './exec.js';
 import { runHooksWarning } from './hooks.js';
 import type { ContainerStats, ContainerStatus, ExecOptions, ExitStatus } from '../container/types.js';
-import type { LinuxResources, Process } from '../spec/types.js';
+import type { LinuxResources, Process, Spec } from '../spec/types.js';
 import type { CgroupManager } from './cgroups/manager.js';
 import { cgroupManagerFor, loadCgroupManager } from './cgroups/index.js';
 import { runcEventStats } from './cgroups/stats.js';
-import type { StateRecord } from '../state/store.js';
+import type { LinuxRecord, LinuxState } from './state.js';
 import { InvalidStateError, TsrunError } from '../errors.js';
+import { SpecError } from '../spec/errors.js';
+import { checkLinuxSpec } from '../spec/validate.js';
+import { features } from './features.js';
+import { mergedResources } from './resources.js';
 import { native, type InitReport } from './native.js';
 import { forget, setRefs, whenReadable } from './reactor.js';
 import { prepareInit } from './plan.js';
@@ -103,7 +108,7 @@ class LinuxInit implements LiveInit {
   }
 }
 
-function openPidfd(record: StateRecord): number | null {
+function openPidfd(record: LinuxRecord): number | null {
   let pidfd: number;
   try {
     pidfd = native.pidfdOpen(record.pid);
@@ -144,9 +149,13 @@ async function waitForExec(init: LinuxInit): Promise<void> {
   }
 }
 
-export const linuxBackend: Backend = {
-  async create(req: CreateRequest): Promise<CreatedInit> {
-    const cgroup = cgroupManagerFor(req.spec, req.id, req.systemdCgroup);
+export const linuxBackend: Backend<LinuxState, LinuxInit> = {
+  validate(spec: Spec): void {
+    checkLinuxSpec(spec);
+  },
+
+  async create(req: CreateRequest): Promise<CreatedInit<LinuxState, LinuxInit>> {
+    const cgroup = cgroupManagerFor(req.spec, req.id, req.runtime.systemdCgroup ?? false);
     if (cgroup) checkExistingCgroup(cgroup, req.warn);
     let launched: Launched;
     try {
@@ -175,16 +184,18 @@ export const linuxBackend: Backend = {
     return {
       live,
       console,
-      cgroup: cgroup && { version: cgroup.version, paths: cgroup.paths, unit: cgroup.unit },
-      pidStartTime: st?.startTime ?? 0,
       rootfs: prepared.plan.rootfs,
-      ownPidNamespace: prepared.namespaces.created.has('pid'),
+      state: {
+        cgroup: cgroup && { version: cgroup.version, paths: cgroup.paths, unit: cgroup.unit },
+        pidStartTime: st?.startTime ?? 0,
+        ownPidNamespace: prepared.namespaces.created.has('pid'),
+      },
     };
   },
 
-  async start(record: StateRecord, stateDir: string, hooks: HookContext, live?: LiveInit): Promise<void> {
+  async start(record: LinuxRecord, stateDir: string, hooks: HookContext, live?: LinuxInit): Promise<void> {
     const fifoPath = join(stateDir, FIFO);
-    const own = live instanceof LinuxInit ? live : null;
+    const own = live ?? null;
     // The init's death, as a promise: ours we watch already; another's through
     // a pidfd, taken before the FIFO releases it (it may run and exit at once).
     const pidfd = own ? null : openPidfd(record);
@@ -232,13 +243,13 @@ export const linuxBackend: Backend = {
     await runHooksWarning(record.spec, 'poststart', hooks.stateOf('running', record.pid), hooks.warn);
   },
 
-  status(record: StateRecord, stateDir: string): ContainerStatus {
+  async status(record: LinuxRecord, stateDir: string): Promise<ContainerStatus> {
     if (!isAlive(record.pid, record.pidStartTime)) return 'stopped';
     if (existsSync(join(stateDir, FIFO))) return 'created';
     return cgroupOf(record)?.frozen() ? 'paused' : 'running';
   },
 
-  async signal(record: StateRecord, signal: number, all: boolean): Promise<void> {
+  async signal(record: LinuxRecord, signal: number, all: boolean): Promise<void> {
     const pidfd = openPidfd(record);
     if (pidfd === null && !all) throw new InvalidStateError('container not running');
     try {
@@ -251,30 +262,38 @@ export const linuxBackend: Backend = {
     }
   },
 
-  pause(record: StateRecord): Promise<void> {
+  pause(record: LinuxRecord): Promise<void> {
     return requireCgroup(record, 'pause').freeze();
   },
 
-  resume(record: StateRecord): Promise<void> {
+  resume(record: LinuxRecord): Promise<void> {
     return requireCgroup(record, 'resume').thaw();
   },
 
-  async update(record: StateRecord, resources: LinuxResources): Promise<void> {
-    await requireCgroup(record, 'update').update(resources);
+  async update(record: LinuxRecord, changes: LinuxResources): Promise<Spec> {
+    const resources = mergedResources(record.spec.linux?.resources ?? {}, changes);
+    try {
+      await requireCgroup(record, 'update').update(resources);
+    } catch (e) {
+      // The cgroup drivers name the linux.resources field; the values come from the caller, not config.json.
+      if (e instanceof SpecError) throw new TsrunError(`unable to update resources: ${e.message.replace(/^config\.json: /, '')}`);
+      throw e;
+    }
+    return { ...record.spec, linux: { ...record.spec.linux, resources } };
   },
 
-  stats(record: StateRecord): ContainerStats {
+  async stats(record: LinuxRecord): Promise<ContainerStats> {
     return runcEventStats(requireCgroup(record, 'stats').stats());
   },
 
-  processes(record: StateRecord): number[] {
+  async processes(record: LinuxRecord): Promise<number[]> {
     const cgroup = cgroupOf(record);
     if (cgroup) return cgroup.pids();
     if (!isAlive(record.pid, record.pidStartTime)) return [];
     return record.ownPidNamespace ? pidNamespaceMembers(record.pid) : [record.pid];
   },
 
-  async exec(record: StateRecord, proc: Process, options: ExecOptions, hooks: HookContext): Promise<StartedProcess> {
+  async exec(record: LinuxRecord, proc: Process, options: ExecOptions, hooks: HookContext): Promise<StartedProcess<LinuxInit>> {
     if (!isAlive(record.pid, record.pidStartTime)) throw new InvalidStateError('cannot exec in a stopped container');
     const { prepared, init, console } = await launch({
       prepare: (fds, consoleSocketFd) => prepareExec(record, proc, { ...options, consoleSocketFd }, hooks.warn, fds),
@@ -290,7 +309,7 @@ export const linuxBackend: Backend = {
     return { live, console };
   },
 
-  oomKills(record: StateRecord): number {
+  async oomKills(record: LinuxRecord): Promise<number> {
     return cgroupOf(record)?.oomKills() ?? 0;
   },
 
@@ -298,17 +317,28 @@ export const linuxBackend: Backend = {
     native.setWinsize(console, rows, cols);
   },
 
-  attach(record: StateRecord): LiveInit | null {
+  consoleStreams(console: number) {
+    return { output: new ReadStream(console), input: new WriteStream(console) };
+  },
+
+  rawTerminal(fd: number): () => void {
+    const saved = native.makeRaw(fd);
+    return () => native.restoreTerminal(fd, saved);
+  },
+
+  features,
+
+  attach(record: LinuxRecord): LinuxInit | null {
     const pidfd = openPidfd(record);
     return pidfd === null ? null : new LinuxInit(record.pid, pidfd, null);
   },
 
-  async destroy(record: StateRecord, hooks: HookContext, live?: LiveInit): Promise<void> {
-    const init = live instanceof LinuxInit ? live : linuxBackend.attach(record);
+  async destroy(record: LinuxRecord, hooks: HookContext, live?: LinuxInit): Promise<void> {
+    const init = live ?? linuxBackend.attach(record);
     const cgroup = cgroupOf(record);
     // Through the cgroup first: it reaches every process, and thaws a paused one.
     if (cgroup && init) await cgroup.kill(9);
-    if (init instanceof LinuxInit) {
+    if (init) {
       init.releaseSync();
       init.signal(9);
       await init.exited;
@@ -334,18 +364,18 @@ function checkExistingCgroup(cgroup: CgroupManager, warn: (message: string) => v
   if (cgroup.frozen()) throw new TsrunError("container's cgroup unexpectedly frozen");
 }
 
-function cgroupOf(record: StateRecord): CgroupManager | null {
+function cgroupOf(record: LinuxRecord): CgroupManager | null {
   return record.cgroup ? loadCgroupManager(record.cgroup) : null;
 }
 
-function requireCgroup(record: StateRecord, what: string): CgroupManager {
+function requireCgroup(record: LinuxRecord, what: string): CgroupManager {
   const cgroup = cgroupOf(record);
   if (!cgroup) throw new InvalidStateError(`${what}: the container has no cgroup`);
   return cgroup;
 }
 
 /** Signals every process of the container: through its cgroup, else its pid namespace while its init lives. */
-async function signalAll(record: StateRecord, signal: number, initAlive: boolean): Promise<void> {
+async function signalAll(record: LinuxRecord, signal: number, initAlive: boolean): Promise<void> {
   const cgroup = cgroupOf(record);
   if (cgroup) return cgroup.kill(signal);
   // Without its init the container's own pid namespace is empty.

@@ -6,23 +6,16 @@ import { readlinkSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { posix } from 'node:path';
 import type { Spec } from '../spec/types.js';
-import type { StateRecord } from '../state/store.js';
-import { K, native } from './native.js';
+import type { LinuxRecord } from './state.js';
+import { native } from './native.js';
 import { Create, Op, Pivot, ROOT_HOST, type Step } from './steps.js';
 import { messageSize, processFields, type InitPlan, type LinuxCreateOptions, type PreparedInit } from './plan.js';
-import type { NamespacePlan, NamespaceType } from './namespaces.js';
+import type { NamespacePlan } from './namespaces.js';
+import { CLONE_FLAG as cloneFlag, NS_FILE as nsFile, type NamespaceType } from './namespace-kinds.js';
 import type { FdSet } from './fds.js';
 import { SpecError } from '../spec/errors.js';
 import { InvalidArgumentError, InvalidStateError } from '../errors.js';
 import type { CgroupManager } from './cgroups/manager.js';
-
-const cloneFlag: Record<NamespaceType, number> = {
-  pid: K.CLONE_NEWPID, network: K.CLONE_NEWNET, mount: K.CLONE_NEWNS, ipc: K.CLONE_NEWIPC,
-  uts: K.CLONE_NEWUTS, user: K.CLONE_NEWUSER, cgroup: K.CLONE_NEWCGROUP, time: K.CLONE_NEWTIME,
-};
-const nsFile: Record<NamespaceType, string> = {
-  pid: 'pid', network: 'net', mount: 'mnt', ipc: 'ipc', uts: 'uts', user: 'user', cgroup: 'cgroup', time: 'time',
-};
 
 /** setns(pidfd, flags) joins them all at once (Linux 5.8); before, one file each. */
 function setnsByPidfd(): boolean {
@@ -32,7 +25,7 @@ function setnsByPidfd(): boolean {
 
 /** The exec'd process's plan; every fd it refers to is opened into fds. */
 export function prepareExec(
-  record: StateRecord,
+  record: LinuxRecord,
   proc: NonNullable<Spec['process']>,
   options: LinuxCreateOptions,
   warn: (message: string) => void,
@@ -93,7 +86,7 @@ export function prepareExec(
  * directory, or "" to one path below every hierarchy. Returns what placing
  * the new process needs, as a CgroupManager would give it.
  */
-export function subCgroups(record: StateRecord, sub: Record<string, string>): Pick<CgroupManager, 'selfPlacement' | 'enter'> {
+export function subCgroups(record: LinuxRecord, sub: Record<string, string>): Pick<CgroupManager, 'selfPlacement' | 'enter'> {
   if (!record.cgroup) throw new InvalidStateError('cannot exec into a sub-cgroup: the container has no cgroup');
   const dirs = { ...record.cgroup.paths };
   const below = (base: string, add: string): string => {

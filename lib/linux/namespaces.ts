@@ -3,25 +3,11 @@
 import { existsSync, fstatSync, statSync } from 'node:fs';
 import { K } from './native.js';
 import type { FdSet } from './fds.js';
+import { CLONE_FLAG as cloneFlag, NS_FILE as nsFile, type NamespaceType } from './namespace-kinds.js';
 import type { Spec } from '../spec/types.js';
 import { SpecError } from '../spec/errors.js';
 
-export type NamespaceType = 'pid' | 'network' | 'mount' | 'ipc' | 'uts' | 'user' | 'cgroup' | 'time';
-
-const cloneFlag: Record<NamespaceType, number> = {
-  pid: K.CLONE_NEWPID,
-  network: K.CLONE_NEWNET,
-  mount: K.CLONE_NEWNS,
-  ipc: K.CLONE_NEWIPC,
-  uts: K.CLONE_NEWUTS,
-  user: K.CLONE_NEWUSER,
-  cgroup: K.CLONE_NEWCGROUP,
-  time: K.CLONE_NEWTIME,
-};
-
-const nsFile: Record<NamespaceType, string> = {
-  pid: 'pid', network: 'net', mount: 'mnt', ipc: 'ipc', uts: 'uts', user: 'user', cgroup: 'cgroup', time: 'time',
-};
+export type { NamespaceType };
 
 /** True when fd is the runtime's own namespace of that type: the host's, for the container. */
 function isOwn(fd: number, type: NamespaceType): boolean {

@@ -4,5 +4,5 @@
 export { defaultSpec, formatSpec, type DefaultSpecOptions } from './default.js';
 export { SpecError } from './errors.js';
 export type * from './types.js';
-export { parseSpec, validateSpec } from './validate.js';
+export { checkLinuxSpec, checkWindowsSpec, parseSpec, validateSpec, type PlatformRules } from './validate.js';
 export { OCI_VERSION, SPEC_VERSION } from './version.js';

@@ -34,6 +34,8 @@ const UInt64 = Type.Integer({ $id: 'uint64', minimum: 0, maximum: 2 ** 64 });
 
 const Strings = Type.Array(Type.String(), { $id: 'strings' });
 const AbsolutePath = Type.String({ $id: 'absolutePath', pattern: ABSOLUTE_PATH });
+// A path whose absolute form depends on the platform ("/..." or "C:\..."): the backend's rules check it.
+const PlatformPath = Type.String({ $id: 'platformPath' });
 const StringMap = Type.Record(Type.String(), Type.String(), { $id: 'stringMap' });
 
 export const NAMESPACE_TYPES = ['pid', 'network', 'mount', 'ipc', 'uts', 'user', 'cgroup', 'time'] as const;
@@ -143,7 +145,7 @@ export const RootSchema = Type.Object(
 
 export const MountSchema = Type.Object(
   {
-    destination: AbsolutePath,
+    destination: PlatformPath,
     type: Type.Optional(Type.String()),
     source: Type.Optional(Type.String()),
     options: Type.Optional(Strings),
@@ -255,7 +257,7 @@ export const ProcessSchema = Type.Object(
     args: Type.Optional(Strings),
     commandLine: Type.Optional(Type.String()),
     env: Type.Optional(Strings),
-    cwd: AbsolutePath,
+    cwd: PlatformPath,
     capabilities: Type.Optional(LinuxCapabilitiesSchema),
     rlimits: Type.Optional(Type.Array(POSIXRlimitSchema)),
     noNewPrivileges: Type.Optional(Type.Boolean()),

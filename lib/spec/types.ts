@@ -43,6 +43,13 @@ export type LinuxNetwork = Static<typeof S.LinuxNetworkSchema>;
 export type LinuxInterfacePriority = Static<typeof S.LinuxInterfacePrioritySchema>;
 export type LinuxRdma = Static<typeof S.LinuxRdmaSchema>;
 
+/** windows.resources (config-windows.md); the schema checks the windows section only loosely. */
+export interface WindowsResources {
+  memory?: { limit?: number };
+  cpu?: { count?: number; shares?: number; maximum?: number };
+  storage?: { iops?: number; bps?: number; sandboxSize?: number };
+}
+
 export type LinuxSeccomp = Static<typeof S.LinuxSeccompSchema>;
 export type LinuxSyscall = Static<typeof S.LinuxSyscallSchema>;
 export type LinuxSeccompArg = Static<typeof S.LinuxSeccompArgSchema>;

@@ -7,8 +7,11 @@ import { SpecError } from './errors.js';
 import { PATTERN_DESCRIPTIONS } from './patterns.js';
 import type { Linux, Spec } from './types.js';
 
-/** Parses and validates the text of a config.json. */
-export function parseSpec(text: string): Spec {
+/** A platform's rules beyond the shared ones (a backend's validate): throws SpecError. */
+export type PlatformRules = (spec: Spec) => void;
+
+/** Parses and validates the text of a config.json (by default for Linux, as runc reads it). */
+export function parseSpec(text: string, rules: PlatformRules = checkLinuxSpec): Spec {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -16,15 +19,20 @@ export function parseSpec(text: string): Spec {
     // V8 quotes a snippet of the input, which may span lines.
     throw new SpecError('', `invalid JSON: ${(err as Error).message.replace(/\s*\n\s*/g, ' ')}`);
   }
-  return validateSpec(value);
+  return validateSpec(value, rules);
 }
 
-/** Checks that `value` is a config.json tsrun can run; throws SpecError if not. */
-export function validateSpec(value: unknown): Spec {
+/**
+ * Checks that `value` is a config.json tsrun can run on the platform whose
+ * rules are given (by default Linux's); throws SpecError if not.
+ */
+export function validateSpec(value: unknown, rules: PlatformRules = checkLinuxSpec): Spec {
   // ajv always sets errors when it returns false.
   if (!validateSchema(value)) throw schemaError(value, validateSchema.errors!);
-  checkProcessAndRoot(value);
-  if (value.linux) checkLinux(value.linux);
+  // The schema leaves it optional; the spec's prose requires it for `start`,
+  // which every container tsrun creates will get.
+  if (!value.process) fail('process', 'is required');
+  rules(value);
   return value;
 }
 
@@ -109,16 +117,44 @@ function show(value: unknown): string {
 
 // ---- rules beyond the schema ------------------------------------------------
 
-function checkProcessAndRoot(spec: Spec): void {
-  // The schema leaves both optional; the spec's prose requires root on Linux
-  // and process for `start`, which every container tsrun creates will get.
+/** Linux's rules (config.md, config-linux.md): root and args required, paths absolute from "/". */
+export function checkLinuxSpec(spec: Spec): void {
   if (!spec.root) fail('root', 'is required');
   if (spec.root.path === '') fail('root.path', 'must not be empty');
-  if (!spec.process) fail('process', 'is required');
-  const { args } = spec.process;
-  if (!args) fail('process.args', 'is required');
+  checkArgs(spec, false);
+  checkPaths(spec, (path) => path.startsWith('/'));
+  if (spec.linux) checkLinux(spec.linux);
+}
+
+/**
+ * Windows's rules (config.md, config-windows.md): root is required for
+ * process isolation (a Hyper-V container boots from its utility VM instead;
+ * hcsshim ignores a root given there, so tsrun does too); args or
+ * commandLine; paths absolute with a drive letter or as UNC paths.
+ */
+export function checkWindowsSpec(spec: Spec): void {
+  const hyperv = (spec.windows as { hyperv?: unknown } | undefined)?.hyperv !== undefined;
+  if (!spec.root && !hyperv) fail('root', 'is required for process isolation');
+  checkArgs(spec, true);
+  checkPaths(spec, (path) => /^([A-Za-z]:[\\/]|\\\\)/.test(path));
+}
+
+function checkArgs(spec: Spec, commandLine: boolean): void {
+  const { args } = spec.process!;
+  // Windows runs commandLine as given when set (args are then ignored, as hcsshim does).
+  if (commandLine && spec.process!.commandLine) return;
+  if (!args) fail('process.args', commandLine ? 'is required (or process.commandLine)' : 'is required');
   if (args.length === 0) fail('process.args', 'must not be empty');
   if (args[0] === '') fail('process.args[0]', 'must not be empty');
+}
+
+/** process.cwd and the mount destinations: absolute as the platform defines it. */
+function checkPaths(spec: Spec, absolute: (path: string) => boolean): void {
+  const cwd = spec.process!.cwd;
+  if (!absolute(cwd)) fail('process.cwd', `must be an absolute path (got ${show(cwd)})`);
+  spec.mounts?.forEach((m, i) => {
+    if (!absolute(m.destination)) fail(`mounts[${i}].destination`, `must be an absolute path (got ${show(m.destination)})`);
+  });
 }
 
 function checkLinux(linux: Linux): void {

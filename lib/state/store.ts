@@ -1,5 +1,6 @@
-// The state directory: <root>/<id>/state.json (+ exec.fifo while created).
-// One format for the CLI and the library, so each sees the other's containers.
+// The state directory: <root>/<id>/state.json, plus whatever files the
+// backend keeps there. One format for the CLI and the library, so each sees
+// the other's containers.
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ContainerExistsError, ContainerNotFoundError, InvalidArgumentError } from '../errors.js';
@@ -12,24 +13,25 @@ export function defaultRoot(): string {
 }
 const STATE_FILE = 'state.json';
 
-/** What tsrun keeps about a container between calls. */
-export interface StateRecord {
+/** What every platform keeps about a container (runc's BaseState, plus the spec and rootfs `state` prints). */
+export interface BaseState {
   ociVersion: string;
   id: string;
+  /** The init's host pid; 0 while a backend has not started it (Windows creates it at start). */
   pid: number;
-  /** With pid, identifies the init process (pids are reused). */
-  pidStartTime: number;
   bundle: string;
   rootfs: string;
   created: string;
   annotations?: Record<string, string>;
-  /** The init has a pid namespace of its own, so killing it ends all. */
-  ownPidNamespace: boolean;
-  /** The config the container was created from (hooks, cgroups need it later). */
+  /** The config the container was created from (hooks, resources need it later). */
   spec: Spec;
-  /** The container's cgroup: driver version, directories and systemd unit (if any); null when it has none. */
-  cgroup: { version: 'v1' | 'v2'; paths: Record<string, string>; unit?: string } | null;
 }
+
+/**
+ * What tsrun keeps about a container between calls: the shared fields and,
+ * beside them in the same JSON object, the fields its backend owns (Own).
+ */
+export type StateRecord<Own extends object = object> = BaseState & Own;
 
 // runc's pattern [\w+-\.] is a range from '+' to '.', so it admits ',' too.
 const ID_FORMAT = /^[\w+,.-]+$/;
@@ -44,10 +46,6 @@ export class StateStore {
 
   dir(id: string): string {
     return join(this.root, id);
-  }
-
-  fifo(id: string): string {
-    return join(this.root, id, 'exec.fifo');
   }
 
   /** Claims the id: mkdir is atomic, so two creates cannot both win. */
@@ -93,8 +91,8 @@ export class StateStore {
 
   remove(id: string): void {
     const dir = this.dir(id);
-    // The usual content is known: unlinks and one rmdir beat a recursive walk.
-    for (const name of [STATE_FILE, 'exec.fifo']) rmSync(join(dir, name), { force: true });
+    // Usually state.json is all there is: an unlink and one rmdir beat a recursive walk.
+    rmSync(join(dir, STATE_FILE), { force: true });
     try {
       rmdirSync(dir);
     } catch (e) {

@@ -2,15 +2,16 @@
 // or a container hosted in a utility VM for Hyper-V isolation), their
 // processes as HCS processes. What to create comes from hcsoci (pure);
 // native/windows makes the calls.
-import { dirname } from 'node:path';
 import type { Backend, CreateRequest, CreatedInit, StartedProcess } from '../container/backend.js';
-import type { ContainerStatus, ExecOptions } from '../container/types.js';
+import type { ContainerStatus, ExecOptions, UnixProcessOptions } from '../container/types.js';
 import { InvalidArgumentError, InvalidStateError } from '../errors.js';
-import type { Process } from '../spec/types.js';
-import { StateStore, type StateRecord } from '../state/store.js';
+import type { Process, Spec } from '../spec/types.js';
+import { checkWindowsSpec } from '../spec/validate.js';
+import type { StateRecord } from '../state/store.js';
 import { containerSystem, liveContainers, type LiveContainer } from './containers.js';
 import { hcsDocuments, utilityVMId } from './hcsoci/documents.js';
 import type { WindowsResources } from './hcsoci/oci.js';
+import { mergedSections } from '../spec/resources.js';
 import { baseName } from './hcsoci/paths.js';
 import { processParameters } from './hcsoci/process.js';
 import { memoryInMB, processor } from './hcsoci/resources.js';
@@ -19,9 +20,10 @@ import { native, type HcsHandle } from './native.js';
 import { HcsProcess } from './process.js';
 import { hcsSignal } from './signals.js';
 import { connectStdio } from './stdio.js';
+import { features } from './features.js';
 import { endSystems, startSystems } from './systems.js';
 
-function refuseUnixOptions(options: { consoleSocket?: string; preserveFds?: number }): void {
+function refuseUnixOptions(options: UnixProcessOptions): void {
   if (options.consoleSocket) throw new InvalidArgumentError('--console-socket is not supported on Windows (an emulated console shares the stdout pipe)');
   if (options.preserveFds) throw new InvalidArgumentError('--preserve-fds is not supported on Windows');
 }
@@ -94,8 +96,15 @@ function systemNow(c: LiveContainer, kind: 'pause' | 'resume' | 'terminate', doc
   }
 }
 
-export const windowsBackend: Backend = {
-  async create(req: CreateRequest): Promise<CreatedInit> {
+/** Windows keeps nothing beyond the shared fields: HCS finds a system by the container's id. */
+type WindowsState = Record<never, never>;
+
+export const windowsBackend: Backend<WindowsState, HcsProcess> = {
+  validate(spec: Spec): void {
+    checkWindowsSpec(spec);
+  },
+
+  async create(req: CreateRequest): Promise<CreatedInit<WindowsState, HcsProcess>> {
     refuseUnixOptions(req.options);
     const n = native();
     n.available();
@@ -108,19 +117,17 @@ export const windowsBackend: Backend = {
     });
     liveContainers.add(req.id, c);
     req.debug(`created ${documents.isolation === 'hyperv' ? `utility VM ${utilityVMId(req.id)} and hosted ` : ''}container ${req.id}`);
-    return { live: init, cgroup: null, console: null, pidStartTime: 0, rootfs: '', ownPidNamespace: true };
+    return { live: init, console: null, rootfs: '', state: {} };
   },
 
-  async start(record: StateRecord, stateDir: string): Promise<void> {
+  async start(record: StateRecord): Promise<number> {
     const c = live(record);
     await runProcess(c, c.documents.process, c.options.stdio, c.init);
-    // Windows creates the init at start: the pid is known only now, and the
-    // container layer writes the state at create only (a seam to move up).
-    record.pid = c.init.pid;
-    new StateStore(dirname(stateDir)).write(record);
+    // Windows creates the init at start: the pid is known only now (the container layer records it).
+    return c.init.pid;
   },
 
-  status(record: StateRecord): ContainerStatus {
+  async status(record: StateRecord): Promise<ContainerStatus> {
     const c = liveContainers.get(record.id);
     if (!c) return foreignStatus(record);
     if (c.stopped || c.init.hasExited) return 'stopped';
@@ -128,7 +135,7 @@ export const windowsBackend: Backend = {
     return c.init.started ? 'running' : 'created';
   },
 
-  signal(record: StateRecord, signal: number, all: boolean): void {
+  async signal(record: StateRecord, signal: number, all: boolean): Promise<void> {
     const c = live(record);
     if (c.stopped || c.init.hasExited) throw new InvalidStateError('container not running');
     const action = hcsSignal(signal);
@@ -145,22 +152,23 @@ export const windowsBackend: Backend = {
     return liveContainers.get(record.id)?.init ?? null;
   },
 
-  pause(record: StateRecord): void {
+  async pause(record: StateRecord): Promise<void> {
     const c = live(record);
     systemNow(c, 'pause');
     c.paused = true;
   },
 
-  resume(record: StateRecord): void {
+  async resume(record: StateRecord): Promise<void> {
     const c = live(record);
     systemNow(c, 'resume');
     c.paused = false;
   },
 
-  // resources is the Windows form (windows.resources: memory.limit, cpu.count/maximum/shares).
-  async update(record: StateRecord, resources: object): Promise<void> {
+  // changes are the Windows form (windows.resources: memory.limit, cpu.count/maximum/shares).
+  async update(record: StateRecord, changes: WindowsResources): Promise<Spec> {
     const c = live(record);
-    const r = resources as WindowsResources;
+    const windows = (record.spec.windows ?? {}) as { resources?: WindowsResources };
+    const r = changes;
     const requests: object[] = [];
     const memory = memoryInMB(r);
     if (memory) requests.push({ ResourcePath: 'Container/Memory/SizeInMB', RequestType: 'Update', Settings: memory });
@@ -171,22 +179,23 @@ export const windowsBackend: Backend = {
         throw hcsError(e, `updating container ${record.id}: `);
       });
     }
+    return { ...record.spec, windows: { ...windows, resources: mergedSections(windows.resources ?? {}, changes) } };
   },
 
-  stats(record: StateRecord) {
+  async stats(record: StateRecord) {
     return { windows: properties(record, ['Statistics']).Statistics ?? {} };
   },
 
-  processes(record: StateRecord): number[] {
+  async processes(record: StateRecord): Promise<number[]> {
     const list = (properties(record, ['ProcessList']).ProcessList ?? []) as { ProcessId: number }[];
     return list.map((p) => p.ProcessId);
   },
 
-  oomKills(): number {
+  async oomKills(): Promise<number> {
     return 0; // HCS reports no OOM kill count for containers.
   },
 
-  async exec(record: StateRecord, process: Process, options: ExecOptions): Promise<StartedProcess> {
+  async exec(record: StateRecord, process: Process, options: ExecOptions): Promise<StartedProcess<HcsProcess>> {
     refuseUnixOptions(options);
     const c = live(record);
     if (!c.init.started || c.init.hasExited || c.stopped) throw new InvalidStateError('cannot exec in a container that is not running');
@@ -200,6 +209,17 @@ export const windowsBackend: Backend = {
   resizeConsole(): void {
     throw new InvalidArgumentError('a Windows container has no console file descriptor to resize');
   },
+
+  consoleStreams(): never {
+    throw new InvalidArgumentError('a Windows container has no console file descriptor to relay');
+  },
+
+  rawTerminal(): () => void {
+    // Containers get no console to relay here (see resizeConsole): nothing to make raw.
+    return () => {};
+  },
+
+  features,
 
   async destroy(record: StateRecord): Promise<void> {
     const c = liveContainers.get(record.id);

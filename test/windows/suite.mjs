@@ -29,7 +29,7 @@ function bundle(name, overrides = {}) {
   writeFileSync(join(dir, 'config.json'), JSON.stringify({
     ociVersion: '1.1.0',
     root: { path: '\\\\?\\Volume{5f1b0a2c-3d4e-4f50-8a6b-7c8d9e0f1a2b}\\' },
-    process: { cwd: '/', args: ['cmd', '/c', 'echo hello'], env: ['GREETING=hi there'], ...proc },
+    process: { cwd: 'C:\\', args: ['cmd', '/c', 'echo hello'], env: ['GREETING=hi there'], ...proc },
     windows: { layerFolders: ['C:\\layers\\base', `C:\\scratch\\${name}`], ...windows },
     ...rest,
   }));
@@ -61,7 +61,8 @@ async function lifecycle(isolation, windows) {
   check(`${isolation}: running after start`, (await c.state()).status, 'running');
   record(`${isolation}: init has a pid`, c.pid > 0, c.pid);
   check(`${isolation}: the state records the init's pid`, (await (await runtime.load(id)).state()).pid, c.pid);
-  await until('init output', () => io.read(1).includes('env=') && io.read(1).endsWith('\r\n'));
+  // stdout and stderr are separate pipes: both are waited for.
+  await until('init output', () => io.read(1).includes('env=') && io.read(1).endsWith('\r\n') && io.read(2).includes('to-stderr'));
   check(`${isolation}: init stdin reaches stdout`, io.read(1).split('\r\n').slice(0, 2), ['got x marks the spot', 'env=hi there']);
   check(`${isolation}: stderr apart`, io.read(2).trim(), 'to-stderr');
   record(`${isolation}: ps lists the init`, (await c.processes()).includes(c.pid), await c.processes());
@@ -73,11 +74,12 @@ async function lifecycle(isolation, windows) {
   await c.update({ memory: { limit: 256 * 1024 * 1024 }, cpu: { maximum: 5000 } });
   record(`${isolation}: update modifies memory and processor`, log().includes(`modified ${id} {"ResourcePath":"Container/Memory/SizeInMB","RequestType":"Update","Settings":256}`)
     && log().includes(`modified ${id} {"ResourcePath":"Container/Processor","RequestType":"Update","Settings":{"Maximum":5000}}`), log());
+  check(`${isolation}: the state keeps the merged windows.resources`, (await runtime.load(id)).spec.windows.resources?.memory, { limit: 256 * 1024 * 1024 });
   const stats = await c.stats();
   record(`${isolation}: stats from HCS Statistics`, typeof stats.windows?.Uptime100ns === 'number', JSON.stringify(stats));
 
   const eio = stdioFiles(`${id}-exec`);
-  const p = await c.exec({ cwd: '/', args: ['cmd', '/c', 'echo exec says hi& exit 3'] }, { stdio: eio.fds });
+  const p = await c.exec({ cwd: 'C:\\', args: ['cmd', '/c', 'echo exec says hi& exit 3'] }, { stdio: eio.fds });
   check(`${isolation}: exec exit status`, await p.wait(), { status: 3, code: 3, signal: null });
   await until('exec output', () => eio.read(1).endsWith('\r\n'));
   check(`${isolation}: exec stdout`, eio.read(1), 'exec says hi\r\n');
@@ -143,6 +145,18 @@ async function main() {
   check('cpu count with maximum refused, naming the fields', message,
     'config.json: windows.resources.cpu.maximum: cannot be set together with windows.resources.cpu.count: HCS takes count, maximum and shares as mutually exclusive');
   record('refused create leaves no state', !existsSync(join(work, 'state', rid)));
+
+  // Windows's own spec rules (the backend's validate): paths with a drive letter, commandLine instead of args.
+  const refusal = async (name, overrides) => runtime.create(name, bundle(name, overrides)).then(() => 'created', (err) => err.message);
+  check('a Linux cwd is refused, naming the field', await refusal(`cwd-${process.pid}`, { process: { cwd: '/' } }),
+    'config.json: process.cwd: must be an absolute path (got "/")');
+  check('root is required for process isolation', await refusal(`noroot-${process.pid}`, { root: undefined }),
+    'config.json: root: is required for process isolation');
+  const cid = `cmdline-${process.pid}`;
+  const cl = await runtime.create(cid, bundle(cid, { process: { args: undefined, commandLine: 'cmd /c exit 7' } }));
+  await cl.start();
+  check('process.commandLine alone runs', await cl.wait(), { status: 7, code: 7, signal: null });
+  await cl.delete();
 
   // What HCS says about a document it refuses, through the error record.
   const { native } = await import('../../dist/windows/native.js');

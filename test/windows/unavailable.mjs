@@ -8,7 +8,7 @@ import { Runtime } from 'tsrun';
 const dir = mkdtempSync(join(tmpdir(), 'tsrun-nohcs-'));
 writeFileSync(join(dir, 'config.json'), JSON.stringify({
   ociVersion: '1.1.0', root: { path: '\\\\?\\Volume{5f1b0a2c-3d4e-4f50-8a6b-7c8d9e0f1a2b}\\' },
-  process: { cwd: '/', args: ['cmd'] }, windows: { layerFolders: ['C:\\l\\base', 'C:\\s\\x'] },
+  process: { cwd: 'C:\\', args: ['cmd'] }, windows: { layerFolders: ['C:\\l\\base', 'C:\\s\\x'] },
 }));
 new Runtime({ root: join(dir, 'state') }).create('nohcs', dir).then(
   () => writeFileSync(process.argv[2], 'created'),

@@ -1,5 +1,5 @@
 // tsrun features: the runtime's features as JSON, as `runc features` prints them.
-import { features } from '../../linux/features.js';
+import { platformBackend } from '../../platform.js';
 import { command } from '../args.js';
 import { goJSON } from '../log.js';
 
@@ -9,6 +9,6 @@ export default command({
   max: 0,
   flags: {},
   async run() {
-    process.stdout.write(`${goJSON(features(), '    ')}\n`);
+    process.stdout.write(`${goJSON((await platformBackend()).features(), '    ')}\n`);
   },
 });

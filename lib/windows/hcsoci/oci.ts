@@ -2,18 +2,14 @@
 // checks it only loosely, so its shape is declared here and read through
 // windowsSection(), which names the field of any mistyped value.
 import { SpecError } from '../../spec/errors.js';
-import type { Spec } from '../../spec/types.js';
+import type { Spec, WindowsResources } from '../../spec/types.js';
 
 export interface WindowsDevice {
   id: string;
   idType: string;
 }
 
-export interface WindowsResources {
-  memory?: { limit?: number };
-  cpu?: { count?: number; shares?: number; maximum?: number };
-  storage?: { iops?: number; bps?: number; sandboxSize?: number };
-}
+export type { WindowsResources };
 
 export interface WindowsNetwork {
   endpointList?: string[];
