@@ -1,5 +1,5 @@
 // The one owner of the fds a container operation (create, exec) opens in this
-// process: namespace files, cgroup directories, sockets, id-mapped trees. The
+// process: namespace files, cgroup directories, sockets, the state directory. The
 // plan refers to them by number; launch() closes them all once the init has
 // its copies, on every path (success, failure, exception).
 import { openSync } from 'node:fs';
